@@ -1,0 +1,173 @@
+"""The provider: one Lambda-backed custom resource provider per stack, shared by every set."""
+
+
+from aws_cdk import Aws, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import custom_resources as cr
+from constructs import Construct
+
+from ..handler_paths import HANDLER_DIR
+
+PROVIDER_ID = "CdkSmsVoiceProvider"
+"""The provider's construct id, directly under the stack. Never changes between releases."""
+
+RUNTIME = lambda_.Runtime.PYTHON_3_14
+"""The newest Python runtime that aws-cdk-lib offers."""
+
+HANDLER_TIMEOUT = Duration.minutes(10)
+"""Room for retries at about one request a second, well under CloudFormation's hour."""
+
+LOG_RETENTION = logs.RetentionDays.ONE_YEAR
+"""How long the provider's logs are kept."""
+
+V2_ACTIONS_ON_SETS = (
+    "sms-voice:DescribeConfigurationSets",
+    "sms-voice:DeleteConfigurationSet",
+    "sms-voice:CreateEventDestination",
+    "sms-voice:UpdateEventDestination",
+    "sms-voice:DeleteEventDestination",
+    "sms-voice:SetDefaultMessageType",
+    "sms-voice:DeleteDefaultMessageType",
+    "sms-voice:SetDefaultSenderId",
+    "sms-voice:DeleteDefaultSenderId",
+    "sms-voice:SetDefaultMessageFeedbackEnabled",
+    "sms-voice:TagResource",
+    "sms-voice:UntagResource",
+    "sms-voice:ListTagsForResource",
+)
+"""v2 actions that take a configuration-set ARN."""
+
+V2_PROTECT_ACTIONS = (
+    "sms-voice:AssociateProtectConfiguration",
+    "sms-voice:DisassociateProtectConfiguration",
+)
+"""v2 actions that take both a configuration-set and a protect-configuration ARN."""
+
+
+def _arn(resource: str) -> str:
+    return f"arn:{Aws.PARTITION}:sms-voice:{Aws.REGION}:{Aws.ACCOUNT_ID}:{resource}"
+
+
+class SmsVoiceProvider(Construct):
+    """The stack's custom resource provider: our ``on_event`` handler behind the CDK Provider
+    framework, with inline, scoped IAM and explicit log groups.
+
+    Get it with :meth:`of`; do not create it directly.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        handler_logs = logs.LogGroup(
+            self, "HandlerLogs", retention=LOG_RETENTION, removal_policy=RemovalPolicy.DESTROY
+        )
+        framework_logs = logs.LogGroup(
+            self, "FrameworkLogs", retention=LOG_RETENTION, removal_policy=RemovalPolicy.DESTROY
+        )
+        self.handler_role = iam.Role(
+            self,
+            "HandlerRole",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="cdk-smsvoice handler: manages SMS and Voice configuration sets",
+            inline_policies={
+                "Logs": _write_logs(handler_logs),
+                "ConfigurationSets": iam.PolicyDocument(
+                    statements=[
+                        iam.PolicyStatement(
+                            sid="CreateOnlyOwnedSets",
+                            actions=["sms-voice:CreateConfigurationSet"],
+                            resources=["*"],
+                            conditions={"Null": {"aws:RequestTag/cdk-smsvoice:owner": "false"}},
+                        ),
+                        iam.PolicyStatement(
+                            sid="ManageSets",
+                            actions=list(V2_ACTIONS_ON_SETS),
+                            resources=[_arn("configuration-set/*")],
+                        ),
+                        iam.PolicyStatement(
+                            sid="ProtectConfigurations",
+                            actions=list(V2_PROTECT_ACTIONS),
+                            resources=[
+                                _arn("configuration-set/*"),
+                                _arn("protect-configuration/*"),
+                            ],
+                        ),
+                    ]
+                ),
+            },
+        )
+        self.on_event = lambda_.Function(
+            self,
+            "OnEvent",
+            description="cdk-smsvoice: creates, updates and deletes SMS and Voice configuration sets",
+            runtime=RUNTIME,
+            architecture=lambda_.Architecture.ARM_64,
+            handler="index.on_event",
+            code=lambda_.Code.from_asset(
+                str(HANDLER_DIR), exclude=["__pycache__", "*.pyc", "**/__pycache__"]
+            ),
+            timeout=HANDLER_TIMEOUT,
+            memory_size=256,
+            role=self.handler_role,
+            log_group=handler_logs,
+        )
+        framework_role = iam.Role(
+            self,
+            "FrameworkRole",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="cdk-smsvoice provider framework: relays events to the handler",
+            inline_policies={"Logs": _write_logs(framework_logs)},
+        )
+        self.provider = cr.Provider(
+            self,
+            "Provider",
+            on_event_handler=self.on_event,
+            log_group=framework_logs,
+            framework_on_event_role=framework_role,
+        )
+        self._passable: set[str] = set()
+
+    @property
+    def service_token(self) -> str:
+        """The ServiceToken of the custom resources."""
+        return self.provider.service_token
+
+    def grant_pass_role(self, role: iam.IRole) -> None:
+        """Let the handler pass ``role`` to SMS and Voice, and to nothing else."""
+        key = Stack.of(self).resolve(role.role_arn).__repr__()
+        if key in self._passable:
+            return
+        self._passable.add(key)
+        self.handler_role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["iam:PassRole"],
+                resources=[role.role_arn],
+                conditions={"StringEquals": {"iam:PassedToService": "sms-voice.amazonaws.com"}},
+            )
+        )
+
+    @classmethod
+    def of(cls, scope: Construct) -> "SmsVoiceProvider":
+        """The provider of ``scope``'s stack, created on first use."""
+        stack = Stack.of(scope)
+        existing = stack.node.try_find_child(PROVIDER_ID)
+        if isinstance(existing, SmsVoiceProvider):
+            return existing
+        if existing is not None:
+            raise ValueError(
+                f"[{stack.node.path}] the construct id {PROVIDER_ID!r} is reserved for the "
+                "cdk-smsvoice provider; rename your construct"
+            )
+        return cls(stack, PROVIDER_ID)
+
+
+def _write_logs(log_group: logs.ILogGroup) -> iam.PolicyDocument:
+    return iam.PolicyDocument(
+        statements=[
+            iam.PolicyStatement(
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[log_group.log_group_arn],
+            )
+        ]
+    )

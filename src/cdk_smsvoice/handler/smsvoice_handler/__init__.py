@@ -1,0 +1,1 @@
+"""The custom resource handler of cdk-smsvoice: validation, diffing and API calls."""

@@ -1,0 +1,226 @@
+"""API calls with pacing, retries and errors that say what to do.
+
+Every call goes through :class:`ApiCaller`. It keeps each operation under the service's rate
+(about one request a second), retries throttling, 5xx, network and IAM-propagation errors with
+backoff until the deadline, and turns any other error into an :class:`ApiCallError` that names
+the set, the destination, the call and what AWS said.
+"""
+
+import logging
+import random
+import re
+import time
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from botocore import xform_name
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
+
+LOG = logging.getLogger(__name__)
+
+_THROTTLING_CODES = frozenset(
+    {"ThrottlingException", "TooManyRequestsException", "Throttling", "RequestLimitExceeded"}
+)
+_SERVER_CODES = frozenset(
+    {"InternalServerException", "InternalServerErrorException", "InternalFailure",
+     "ServiceUnavailable", "ServiceUnavailableException"}
+)
+_IAM_HINT = re.compile(
+    r"(?i)(\biam\b|\brole\b|assume|passrole|permission|not authori[sz]ed|could not access)"
+)
+_NETWORK_ERRORS = (
+    EndpointConnectionError, ConnectionClosedError, ReadTimeoutError, ConnectTimeoutError
+)
+
+_HINTS = {
+    "AccessDeniedException": (
+        "the provider's role may not call this, or IAM has not yet propagated; check the "
+        "role's policy, permission boundaries and SCPs"
+    ),
+    "ServiceQuotaExceededException": (
+        "an account or per-set limit is reached; remove unused resources or request a quota "
+        "increase"
+    ),
+    "LimitExceededException": (
+        "an account or per-set limit is reached; remove unused resources or request a quota "
+        "increase"
+    ),
+    "ValidationException": "AWS rejected a value; correct it in the construct's props",
+    "BadRequestException": "AWS rejected a value; correct it in the construct's props",
+    "ResourceNotFoundException": "a resource it refers to does not exist in this account/Region",
+    "NotFoundException": "a resource it refers to does not exist in this account/Region",
+}
+
+
+class Clock(Protocol):
+    """Time source, injectable so that tests run on virtual time."""
+
+    def monotonic(self) -> float:
+        """Seconds on a monotonic clock."""
+
+    def sleep(self, seconds: float) -> None:
+        """Wait."""
+
+
+class SystemClock:
+    """The real clock."""
+
+    def monotonic(self) -> float:
+        """Seconds on the system's monotonic clock."""
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        """Sleep for real."""
+        time.sleep(seconds)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try. Defaults suit a 1-request-per-second API behind a 10-minute Lambda."""
+
+    min_interval: float = 1.0
+    """Least time between two calls of the same operation, in seconds."""
+    base_delay: float = 1.0
+    """First backoff delay, doubled on each retry."""
+    max_delay: float = 20.0
+    """Longest backoff delay."""
+    iam_window: float = 120.0
+    """How long IAM-propagation errors are retried, from the first one."""
+
+
+class ApiCallError(RuntimeError):
+    """An API call failed for good. The message is written for the person who deploys."""
+
+    def __init__(
+        self, message: str, *, operation: str, code: str | None, status: int | None
+    ) -> None:
+        super().__init__(message)
+        self.operation = operation
+        self.code = code
+        self.status = status
+
+
+@dataclass
+class ApiCaller:
+    """Calls one client's operations for one configuration set."""
+
+    client: Any
+    subject: str
+    """How errors name the set, e.g. ``v2 configuration set 'alerts'``."""
+    deadline: float
+    """``clock.monotonic()`` value after which no retry starts."""
+    clock: Clock = field(default_factory=SystemClock)
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    rng: random.Random = field(default_factory=random.Random)
+    _last_call: dict[str, float] = field(default_factory=dict)
+    calls_made: int = 0
+
+    def call(
+        self,
+        operation: str,
+        params: Mapping[str, Any],
+        *,
+        destination: str | None = None,
+        tolerate: Collection[str] = (),
+    ) -> dict[str, Any] | None:
+        """Call ``operation`` (its API name) with ``params``.
+
+        Returns the response, or None when the error code is one of ``tolerate``.
+        """
+        method = getattr(self.client, xform_name(operation))
+        attempt = 0
+        iam_since: float | None = None
+        while True:
+            self._pace(operation)
+            attempt += 1
+            self.calls_made += 1
+            try:
+                response: dict[str, Any] = method(**params)
+                return response
+            except ClientError as error:
+                code = error.response.get("Error", {}).get("Code", "")
+                if code in tolerate:
+                    return None
+                kind = _retryable_kind(error)
+                if kind == "iam":
+                    iam_since = iam_since if iam_since is not None else self.clock.monotonic()
+                    if self.clock.monotonic() - iam_since > self.policy.iam_window:
+                        kind = None
+                if kind is None:
+                    raise self._error(operation, destination, error, attempt) from error
+                self._backoff(operation, destination, error, attempt, kind)
+            except _NETWORK_ERRORS as error:
+                self._backoff(operation, destination, error, attempt, "network")
+
+    def _pace(self, operation: str) -> None:
+        last = self._last_call.get(operation)
+        if last is not None:
+            wait = last + self.policy.min_interval - self.clock.monotonic()
+            if wait > 0:
+                self.clock.sleep(wait)
+        self._last_call[operation] = self.clock.monotonic()
+
+    def _backoff(
+        self, operation: str, destination: str | None, error: Exception, attempt: int, kind: str
+    ) -> None:
+        delay = min(self.policy.max_delay, self.policy.base_delay * 2 ** (attempt - 1))
+        delay = delay / 2 + self.rng.uniform(0, delay / 2)
+        if self.clock.monotonic() + delay > self.deadline:
+            raise self._error(operation, destination, error, attempt, gave_up=True) from error
+        LOG.warning(
+            "%s: %s %s error on attempt %d, retrying in %.1fs: %s",
+            self.subject, operation, kind, attempt, delay, error,
+        )
+        self.clock.sleep(delay)
+
+    def _error(
+        self,
+        operation: str,
+        destination: str | None,
+        error: Exception,
+        attempt: int,
+        gave_up: bool = False,
+    ) -> ApiCallError:
+        code: str | None = None
+        status: int | None = None
+        said = str(error)
+        if isinstance(error, ClientError):
+            err = error.response.get("Error", {})
+            code = err.get("Code")
+            status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            said = f"{code}: {err.get('Message', '')}"
+            reason = error.response.get("Reason") or err.get("Reason")
+            if reason:
+                said += f" (Reason: {reason})"
+        where = self.subject + (f", event destination '{destination}'" if destination else "")
+        message = f"{where}: {operation} failed: {said}"
+        if gave_up:
+            message += f". Gave up after {attempt} attempts: the Lambda's time is nearly out"
+        elif code in _HINTS:
+            message += f". {_HINTS[code][0].upper()}{_HINTS[code][1:]}"
+        return ApiCallError(message, operation=operation, code=code, status=status)
+
+
+def _retryable_kind(error: ClientError) -> str | None:
+    err = error.response.get("Error", {})
+    code = err.get("Code", "")
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+    if code in _THROTTLING_CODES or status == 429:
+        return "throttling"
+    if code in _SERVER_CODES or status >= 500:
+        return "server"
+    if code == "AccessDeniedException" or code == "AccessDenied":
+        return "iam"
+    if code in ("ValidationException", "BadRequestException") and (
+        _IAM_HINT.search(str(err.get("Message", "")))
+        or (error.response.get("Reason") or err.get("Reason")) == "RESOURCE_NOT_ACCESSIBLE"
+    ):
+        return "iam"
+    return None

@@ -1,0 +1,154 @@
+"""Synth-time validation of rendered properties with the ``jsonschema`` library.
+
+Unlike the handler's generated validator, this one reports every error at once, each with the
+JSON path, the offending value and what the schema allows.
+"""
+
+import json
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from jsonschema import Draft7Validator, ValidationError, validators
+
+from .document import UNIQUE_ITEM_PROPERTIES, load_schema
+
+
+@dataclass(frozen=True)
+class PropertyError:
+    """One way in which a configuration set's properties break the schema."""
+
+    json_path: str
+    """Where, as a JSON path relative to the resource properties (``$.EventDestinations[0]``)."""
+    value: Any
+    """The offending value."""
+    problem: str
+    """What is wrong with it."""
+    allowed: str
+    """What the schema allows there."""
+
+    def __str__(self) -> str:
+        return f"{self.json_path}: {self.problem} (value: {_show(self.value)}). Allowed: {self.allowed}"
+
+
+def _unique_item_properties(
+    validator: Any, keys: list[str], instance: Any, schema: Mapping[str, Any]
+) -> Iterator[ValidationError]:
+    if not validator.is_type(instance, "array"):
+        return
+    for key in keys:
+        first_index: dict[str, int] = {}
+        for index, item in enumerate(instance):
+            if not isinstance(item, dict) or key not in item:
+                continue
+            value = json.dumps(item[key], sort_keys=True, default=str)
+            if value in first_index:
+                yield ValidationError(
+                    f"{key} {item[key]!r} is used by items {first_index[value]} and {index}"
+                )
+            else:
+                first_index[value] = index
+
+
+_Validator = validators.extend(
+    Draft7Validator, {UNIQUE_ITEM_PROPERTIES: _unique_item_properties}
+)
+
+_SINKS = ("CloudWatchLogsDestination", "KinesisFirehoseDestination", "SnsDestination")
+
+
+def validate_properties(
+    resource_type: str,
+    properties: Mapping[str, Any],
+    is_unresolved: Callable[[Any], bool] = lambda _value: False,
+) -> list[PropertyError]:
+    """Every schema error in ``properties`` of a resource of ``resource_type``.
+
+    Errors about values for which ``is_unresolved`` is true (CDK tokens, known only at deploy
+    time) are left out: the handler checks those values again before any API call.
+    """
+    document = {"ResourceType": resource_type, "ResourceProperties": dict(properties)}
+    validator = _Validator(load_schema())
+    found: list[PropertyError] = []
+    for error in sorted(validator.iter_errors(document), key=_sort_key):
+        if _mentions_unresolved(error.instance, is_unresolved):
+            continue
+        found.append(_describe(error))
+    return found
+
+
+def _sort_key(error: ValidationError) -> tuple[str, str]:
+    return (_json_path(error), str(error.validator))
+
+
+def _mentions_unresolved(value: Any, is_unresolved: Callable[[Any], bool]) -> bool:
+    if is_unresolved(value):
+        return True
+    if isinstance(value, dict):
+        return any(_mentions_unresolved(v, is_unresolved) for v in value.values())
+    if isinstance(value, list):
+        return any(_mentions_unresolved(v, is_unresolved) for v in value)
+    return False
+
+
+def _json_path(error: ValidationError) -> str:
+    parts = list(error.absolute_path)
+    if parts and parts[0] == "ResourceProperties":
+        parts = parts[1:]
+    path = "$"
+    for part in parts:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value, default=str, sort_keys=True)
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+def _problem(error: ValidationError) -> str:
+    keyword, instance, rule = error.validator, error.instance, error.validator_value
+    if keyword == "enum":
+        return f"{_show(instance)} is not allowed here"
+    if keyword == "pattern":
+        return f"{_show(instance)} does not match the pattern {rule}"
+    if keyword == "maxItems":
+        return f"{len(instance)} items is more than the limit of {rule}"
+    if keyword == "minItems":
+        return f"{len(instance)} items is fewer than the minimum of {rule}"
+    if keyword == "maxLength":
+        return f"{len(instance)} characters is more than the limit of {rule}"
+    if keyword == "minLength":
+        return f"{len(instance)} characters is fewer than the minimum of {rule}"
+    if keyword == "oneOf" and isinstance(instance, dict):
+        present = [sink for sink in _SINKS if sink in instance]
+        if not present:
+            return "the event destination has no sink"
+        return f"the event destination has {len(present)} sinks ({', '.join(present)})"
+    if keyword == "additionalProperties" and isinstance(instance, dict):
+        known = set(error.schema.get("properties", {}))
+        unknown = sorted(set(instance) - known)
+        return f"unknown propert{'y' if len(unknown) == 1 else 'ies'} {', '.join(unknown)}"
+    return error.message
+
+
+def _allowed(error: ValidationError) -> str:
+    if error.validator == "additionalProperties":
+        return "the properties " + ", ".join(error.schema.get("properties", {}))
+    if error.validator == "required":
+        return "an object with " + ", ".join(error.validator_value)
+    description = error.schema.get("description")
+    if isinstance(description, str):
+        return description
+    if error.validator == "type":
+        return f"a value of type {error.validator_value}"
+    return f"{error.validator} {_show(error.validator_value)}"
+
+
+def _describe(error: ValidationError) -> PropertyError:
+    value = error.instance
+    if error.validator == "additionalProperties" and isinstance(value, dict):
+        value = sorted(set(value) - set(error.schema.get("properties", {})))
+    return PropertyError(
+        json_path=_json_path(error), value=value, problem=_problem(error), allowed=_allowed(error)
+    )

@@ -1,0 +1,1 @@
+"""Reference stacks of cdk-smsvoice: deployable examples, used by app.py and the tests."""

@@ -64,14 +64,15 @@ def validate_properties(
 ) -> list[PropertyError]:
     """Every schema error in ``properties`` of a resource of ``resource_type``.
 
-    Errors about values for which ``is_unresolved`` is true (CDK tokens, known only at deploy
-    time) are left out: the handler checks those values again before any API call.
+    Errors about a value for which ``is_unresolved`` is true (a CDK token, known only at deploy
+    time) are left out: the handler checks that value again before any API call. Errors about
+    a structure that merely contains tokens (too many items, a missing sink) are kept.
     """
     document = {"ResourceType": resource_type, "ResourceProperties": dict(properties)}
     validator = _Validator(load_schema())
     found: list[PropertyError] = []
     for error in sorted(validator.iter_errors(document), key=_sort_key):
-        if _mentions_unresolved(error.instance, is_unresolved):
+        if is_unresolved(error.instance):
             continue
         found.append(_describe(error))
     return found
@@ -79,16 +80,6 @@ def validate_properties(
 
 def _sort_key(error: ValidationError) -> tuple[str, str]:
     return (_json_path(error), str(error.validator))
-
-
-def _mentions_unresolved(value: Any, is_unresolved: Callable[[Any], bool]) -> bool:
-    if is_unresolved(value):
-        return True
-    if isinstance(value, dict):
-        return any(_mentions_unresolved(v, is_unresolved) for v in value.values())
-    if isinstance(value, list):
-        return any(_mentions_unresolved(v, is_unresolved) for v in value)
-    return False
 
 
 def _json_path(error: ValidationError) -> str:

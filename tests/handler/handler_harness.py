@@ -1,0 +1,251 @@
+"""Test harness for the Lambda handler: CloudFormation events, virtual time, a faked service.
+
+``conftest.py`` puts the Lambda asset root and ``tests/`` on ``sys.path`` before this module
+is imported, so ``smsvoice_handler`` is the very package Lambda imports.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import uuid
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+from fakes.smsvoice_v2 import FakeSmsVoiceV2
+from smsvoice_handler import dispatch
+from smsvoice_handler.calls import RetryPolicy
+
+EVENTS = Path(__file__).parent / "events"
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+SERVICE = "pinpoint-sms-voice-v2"
+RESOURCE_TYPE = "Custom::SmsVoiceV2ConfigurationSet"
+OWNER_TAG = "cdk-smsvoice:owner"
+PROTECT_A = "protect-0123456789abcdef"
+PROTECT_B = "protect-fedcba9876543210"
+CREATE_FAILED_MARKER = "AWSCDK::CustomResourceProviderFramework::CREATE_FAILED"
+
+_TEMPLATES = {
+    "Create": "create_configuration_set.json",
+    "Update": "update_configuration_set.json",
+    "Delete": "delete_configuration_set.json",
+}
+
+
+def load_event(file_name: str) -> dict[str, Any]:
+    """A JSON event fixture from ``events/``."""
+    with (EVENTS / file_name).open(encoding="utf-8") as handle:
+        event: dict[str, Any] = json.load(handle)
+    return event
+
+
+_CREATE = load_event(_TEMPLATES["Create"])
+STACK_ID: str = _CREATE["StackId"]
+LOGICAL_ID: str = _CREATE["LogicalResourceId"]
+SERVICE_TOKEN: str = _CREATE["ServiceToken"]
+OWNER = f"{STACK_ID}#{LOGICAL_ID}"
+NAME: str = _CREATE["ResourceProperties"]["ConfigurationSetName"]
+
+
+def properties(**changes: Any) -> dict[str, Any]:
+    """The fixture's realistic properties (without ServiceToken), with ``changes`` applied.
+
+    A change to ``None`` removes the property.
+    """
+    props = copy.deepcopy(_CREATE["ResourceProperties"])
+    props.pop("ServiceToken")
+    for key, value in changes.items():
+        if value is None:
+            props.pop(key, None)
+        else:
+            props[key] = value
+    return props
+
+
+def destinations(props: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A deep copy of the event destinations of ``props``."""
+    return copy.deepcopy(list(props.get("EventDestinations") or []))
+
+
+def destination(props: Mapping[str, Any], name: str) -> dict[str, Any]:
+    """A deep copy of one event destination of ``props``."""
+    (found,) = [d for d in destinations(props) if d["EventDestinationName"] == name]
+    return found
+
+
+def sink_of(props: Mapping[str, Any], name: str) -> dict[str, dict[str, str]]:
+    """``{SinkKind: fields}`` of one destination of ``props``."""
+    dest = destination(props, name)
+    return {k: v for k, v in dest.items() if k.endswith("Destination")}
+
+
+def make_event(
+    request_type: str,
+    props: Mapping[str, Any],
+    *,
+    old: Mapping[str, Any] | None = None,
+    physical_id: str | None = None,
+    request_id: str | None = None,
+    logical_id: str | None = None,
+) -> dict[str, Any]:
+    """An event as the CDK Provider framework passes it to ``on_event``.
+
+    Properties are sent as given (tests keep every scalar a string, as CloudFormation does).
+    For Update and Delete the physical id defaults to the set name.
+    """
+    event = load_event(_TEMPLATES[request_type])
+    event["RequestId"] = request_id or str(uuid.uuid4())
+    if logical_id is not None:
+        event["LogicalResourceId"] = logical_id
+    event["ResourceProperties"] = {"ServiceToken": SERVICE_TOKEN, **copy.deepcopy(dict(props))}
+    if request_type == "Update":
+        if old is None:
+            raise ValueError("an Update needs old properties")
+        event["OldResourceProperties"] = {"ServiceToken": SERVICE_TOKEN, **copy.deepcopy(dict(old))}
+    if request_type != "Create":
+        event["PhysicalResourceId"] = (
+            physical_id if physical_id is not None else props["ConfigurationSetName"]
+        )
+    return event
+
+
+@dataclass
+class VirtualClock:
+    """``monotonic()`` only moves when the handler sleeps; every sleep is recorded."""
+
+    now: float = 1_000.0
+    sleeps: list[float] = field(default_factory=list)
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        assert seconds >= 0, f"negative sleep {seconds}"
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@dataclass
+class VirtualContext:
+    """A Lambda context whose remaining time runs on the virtual clock."""
+
+    clock: VirtualClock
+    ends_at: float
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.ends_at - self.clock.now) * 1000))
+
+
+def _no_network(**_: Any) -> None:
+    raise AssertionError("a request escaped the fake and would have hit the network")
+
+
+class Harness:
+    """One account/Region: the fake service, a real boto3 client on it, and virtual time."""
+
+    def __init__(self, fake: FakeSmsVoiceV2, policy: RetryPolicy | None = None) -> None:
+        self.fake = fake
+        self.clock = VirtualClock()
+        self.policy = policy or RetryPolicy()
+        self.timeline: list[tuple[str, float]] = []
+        """(operation, virtual time) of every request, in order."""
+        session = boto3.session.Session(
+            aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
+        )
+        self.client = session.client(SERVICE)
+        self.client.meta.events.register("before-send", _no_network)
+        self.client.meta.events.register_first(f"before-call.{SERVICE}", self._record)
+        fake.attach(self.client)
+        self.last_context: VirtualContext | None = None
+
+    def _record(self, model: Any, **_: Any) -> None:
+        self.timeline.append((model.name, self.clock.now))
+
+    def _client_factory(self, service: str) -> Any:
+        assert service == SERVICE, service
+        return self.client
+
+    def run(self, event: Mapping[str, Any], *, timeout: float = 600.0) -> dict[str, Any]:
+        """Invoke the handler the way Lambda would, ``timeout`` seconds before it times out."""
+        self.last_context = VirtualContext(self.clock, self.clock.now + timeout)
+        return dispatch.handle(
+            event,  # type: ignore[arg-type]
+            self.last_context,
+            client_factory=self._client_factory,
+            clock=self.clock,
+            policy=self.policy,
+        )
+
+    def deploy(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        """Create the resource, then forget the calls it made."""
+        response = self.run(make_event("Create", props))
+        self.reset_calls()
+        return response
+
+    def reset_calls(self) -> None:
+        self.fake.calls.clear()
+        self.timeline.clear()
+        self.clock.sleeps.clear()
+
+    def calls(self) -> list[str]:
+        return self.fake.call_names()
+
+    def times_of(self, operation: str) -> list[float]:
+        return [t for op, t in self.timeline if op == operation]
+
+    def assert_paced(self) -> None:
+        """No operation was called twice within ``min_interval`` of virtual time."""
+        by_op: dict[str, list[float]] = defaultdict(list)
+        for op, at in self.timeline:
+            by_op[op].append(at)
+        for op, times in by_op.items():
+            gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+            too_close = [g for g in gaps if g < self.policy.min_interval - 1e-9]
+            assert not too_close, f"{op} called again after {too_close}s: {times}"
+
+
+def live_state(fake: FakeSmsVoiceV2, name: str) -> dict[str, Any]:
+    """The fake's set as plain data, for whole-state comparisons."""
+    conf = fake.sets[name]
+    return {
+        "destinations": {
+            d.name: {
+                "Enabled": d.enabled,
+                "MatchingEventTypes": sorted(d.matching_event_types),
+                d.sink_type: dict(d.sink),
+            }
+            for d in conf.event_destinations.values()
+        },
+        "DefaultMessageType": conf.default_message_type,
+        "DefaultSenderId": conf.default_sender_id,
+        "MessageFeedbackEnabled": conf.message_feedback_enabled,
+        "ProtectConfigurationId": conf.protect_configuration_id,
+        "tags": dict(conf.tags),
+    }
+
+
+def expected_state(props: Mapping[str, Any]) -> dict[str, Any]:
+    """What ``live_state`` must be after converging on ``props`` (strings as CFN sends them)."""
+    dests = {}
+    for d in props.get("EventDestinations") or []:
+        sink = {k: v for k, v in d.items() if k.endswith("Destination")}
+        dests[d["EventDestinationName"]] = {
+            "Enabled": str(d.get("Enabled", "true")).lower() == "true",
+            "MatchingEventTypes": sorted(d["MatchingEventTypes"]),
+            **sink,
+        }
+    protect = props.get("ProtectConfigurationId")
+    return {
+        "destinations": dests,
+        "DefaultMessageType": props.get("DefaultMessageType"),
+        "DefaultSenderId": props.get("DefaultSenderId"),
+        "MessageFeedbackEnabled": str(props.get("MessageFeedbackEnabled", "false")).lower()
+        == "true",
+        "ProtectConfigurationId": protect.rsplit("/", 1)[-1] if protect else None,
+        "tags": {**{t["Key"]: t["Value"] for t in props.get("Tags") or []}, OWNER_TAG: OWNER},
+    }

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The reference CDK app (``cdk.json`` runs it). It needs no AWS account: the stack is
-environment-agnostic and nothing is looked up at synth time."""
+environment-agnostic and nothing is looked up at synth time.
+"""
 
 from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks

@@ -1,6 +1,7 @@
 """A realistic, environment-agnostic stack: a v2 configuration set that sends its events to an
 encrypted SNS topic, a CloudWatch Logs log group and a Firehose stream into an encrypted
-S3 bucket."""
+S3 bucket.
+"""
 
 from typing import Any
 

@@ -1,6 +1,7 @@
 """cdk-smsvoice: AWS CDK constructs for SMS and Voice configuration sets and their event
 destinations, on the v2 (AWS End User Messaging SMS and Voice) and v1 (Amazon Pinpoint SMS
-and Voice) APIs."""
+and Voice) APIs.
+"""
 
 from .constructs.configuration_set import (
     ConfigurationSet,

@@ -5,10 +5,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import App, Stack
+from aws_cdk import App, Duration, RemovalPolicy, Stack, Tags
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kinesisfirehose as firehose
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Template
 
 from app import build_app
+from cdk_smsvoice import (
+    ConfigurationSet,
+    EventDestination,
+    EventDestinationOptions,
+    EventType,
+    MessageType,
+)
 
 
 @dataclass
@@ -42,3 +55,76 @@ def reference_template(reference: Synthesized) -> Template:
 
 def new_stack(name: str = "Test") -> Stack:
     return Stack(App(), name)
+
+
+def _stream(stack: Stack, cid: str) -> firehose.DeliveryStream:
+    bucket = s3.Bucket(stack, f"{cid}Bucket", enforce_ssl=True)
+    return firehose.DeliveryStream(
+        stack,
+        cid,
+        destination=firehose.S3Bucket(bucket, buffering_interval=Duration.seconds(60)),
+    )
+
+
+@pytest.fixture(scope="session")
+def scenarios() -> Synthesized:
+    """One app, one synth, several stacks that each show a feature."""
+    app = App()
+
+    full = Stack(app, "Full")
+    key = kms.Key(full, "Key", enable_key_rotation=True)
+    topic = sns.Topic(full, "Topic", master_key=key)
+    log_group = logs.LogGroup(full, "Logs", retention=logs.RetentionDays.ONE_WEEK)
+    stream = _stream(full, "Stream")
+    given_role = iam.Role(
+        full, "GivenRole", assumed_by=iam.ServicePrincipal("sms-voice.amazonaws.com")
+    )
+    cs = ConfigurationSet(
+        full,
+        "Alerts",
+        configuration_set_name="alerts",
+        default_message_type=MessageType.PROMOTIONAL,
+        default_sender_id="ACME",
+        message_feedback_enabled=False,
+        protect_configuration_id="protect-0123456789abcdef",
+        removal_policy=RemovalPolicy.RETAIN,
+        event_destinations={
+            "Logs": EventDestinationOptions(
+                destination=EventDestination.cloud_watch_logs(log_group)
+            ),
+        },
+    )
+    cs.add_event_destination(
+        "Topic",
+        destination=EventDestination.sns_topic(topic),
+        events=[EventType.TEXT_DELIVERED, EventType.TEXT_BLOCKED, EventType.TEXT_DELIVERED],
+        enabled=False,
+    )
+    cs.add_event_destination(
+        "Stream",
+        destination=EventDestination.firehose(stream, role=given_role),
+        event_destination_name="to-lake",
+    )
+    Tags.of(full).add("team", "messaging")
+    Tags.of(cs).add("app", "alerts")
+
+    shared = Stack(app, "Shared")
+    ConfigurationSet(shared, "One")
+    ConfigurationSet(shared, "Two")
+
+    producer = Stack(app, "Producer")
+    producer_topic = sns.Topic(producer, "Topic")
+    consumer = Stack(app, "Consumer")
+    consumer_set = ConfigurationSet(consumer, "Set", configuration_set_name="consumer-set")
+    consumer_set.add_event_destination(
+        "Topic", destination=EventDestination.sns_topic(producer_topic)
+    )
+    imported = Stack(app, "Imported")
+    imported_set = ConfigurationSet(imported, "Set")
+    imported_set.add_event_destination(
+        "Topic",
+        destination=EventDestination.sns_topic(
+            sns.Topic.from_topic_arn(imported, "T", "arn:aws:sns:us-east-1:123456789012:ext")
+        ),
+    )
+    return synthesize(app)

@@ -4,94 +4,19 @@ import re
 from typing import Any
 
 import pytest
-from aws_cdk import App, Duration, RemovalPolicy, Stack, Tags
+from aws_cdk import App, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kinesisfirehose as firehose
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_logs as logs
-from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Annotations, Match, Template
-from conftest import Synthesized, synthesize
+from conftest import Synthesized
 
 from cdk_smsvoice import (
     ConfigurationSet,
     EventDestination,
-    EventDestinationOptions,
-    EventType,
-    MessageType,
 )
 
 V2 = "Custom::SmsVoiceV2ConfigurationSet"
-
-
-def _stream(stack: Stack, cid: str) -> firehose.DeliveryStream:
-    bucket = s3.Bucket(stack, f"{cid}Bucket", enforce_ssl=True)
-    return firehose.DeliveryStream(
-        stack,
-        cid,
-        destination=firehose.S3Bucket(bucket, buffering_interval=Duration.seconds(60)),
-    )
-
-
-@pytest.fixture(scope="module")
-def scenarios() -> Synthesized:
-    """One app, one synth, several stacks that each show a feature."""
-    app = App()
-
-    full = Stack(app, "Full")
-    key = kms.Key(full, "Key", enable_key_rotation=True)
-    topic = sns.Topic(full, "Topic", master_key=key)
-    log_group = logs.LogGroup(full, "Logs", retention=logs.RetentionDays.ONE_WEEK)
-    stream = _stream(full, "Stream")
-    given_role = iam.Role(full, "GivenRole", assumed_by=iam.ServicePrincipal("sms-voice.amazonaws.com"))
-    cs = ConfigurationSet(
-        full,
-        "Alerts",
-        configuration_set_name="alerts",
-        default_message_type=MessageType.PROMOTIONAL,
-        default_sender_id="ACME",
-        message_feedback_enabled=False,
-        protect_configuration_id="protect-0123456789abcdef",
-        removal_policy=RemovalPolicy.RETAIN,
-        event_destinations={
-            "Logs": EventDestinationOptions(destination=EventDestination.cloud_watch_logs(log_group)),
-        },
-    )
-    cs.add_event_destination(
-        "Topic",
-        destination=EventDestination.sns_topic(topic),
-        events=[EventType.TEXT_DELIVERED, EventType.TEXT_BLOCKED, EventType.TEXT_DELIVERED],
-        enabled=False,
-    )
-    cs.add_event_destination(
-        "Stream",
-        destination=EventDestination.firehose(stream, role=given_role),
-        event_destination_name="to-lake",
-    )
-    Tags.of(full).add("team", "messaging")
-    Tags.of(cs).add("app", "alerts")
-
-    shared = Stack(app, "Shared")
-    ConfigurationSet(shared, "One")
-    ConfigurationSet(shared, "Two")
-
-    producer = Stack(app, "Producer")
-    producer_topic = sns.Topic(producer, "Topic")
-    consumer = Stack(app, "Consumer")
-    consumer_set = ConfigurationSet(consumer, "Set", configuration_set_name="consumer-set")
-    consumer_set.add_event_destination(
-        "Topic", destination=EventDestination.sns_topic(producer_topic)
-    )
-    imported = Stack(app, "Imported")
-    imported_set = ConfigurationSet(imported, "Set")
-    imported_set.add_event_destination(
-        "Topic",
-        destination=EventDestination.sns_topic(
-            sns.Topic.from_topic_arn(imported, "T", "arn:aws:sns:us-east-1:123456789012:ext")
-        ),
-    )
-    return synthesize(app)
 
 
 def _one(template: Template, type_: str) -> dict[str, Any]:
@@ -125,7 +50,10 @@ def test_renders_every_property_with_the_contract_names(scenarios: Synthesized) 
 
 def test_tags_of_becomes_the_tags_property(scenarios: Synthesized) -> None:
     props = _one(scenarios.template("Full"), V2)["Properties"]
-    assert props["Tags"] == [{"Key": "app", "Value": "alerts"}, {"Key": "team", "Value": "messaging"}]
+    assert props["Tags"] == [
+        {"Key": "app", "Value": "alerts"},
+        {"Key": "team", "Value": "messaging"},
+    ]
     shared = scenarios.template("Shared").find_resources(V2)
     assert all("Tags" not in r["Properties"] for r in shared.values())
 
@@ -208,10 +136,14 @@ def test_created_roles_trust_the_service_for_this_set_only(scenarios: Synthesize
 
 def test_log_role_may_write_to_that_log_group_only(scenarios: Synthesized) -> None:
     template = scenarios.template("Full")
-    log_group_id = next(iter(template.find_resources("AWS::Logs::LogGroup", {"Properties": {"RetentionInDays": 7}})))
+    log_group_id = next(
+        iter(template.find_resources("AWS::Logs::LogGroup", {"Properties": {"RetentionInDays": 7}}))
+    )
     policies = template.find_resources("AWS::IAM::Policy")
     statements = [
-        s for p in policies.values() for s in p["Properties"]["PolicyDocument"]["Statement"]
+        s
+        for p in policies.values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
         if "logs:DescribeLogStreams" in s["Action"]
     ]
     assert statements == [
@@ -225,33 +157,81 @@ def test_log_role_may_write_to_that_log_group_only(scenarios: Synthesized) -> No
 
 def test_topic_and_key_policies_admit_the_service_for_this_set(scenarios: Synthesized) -> None:
     template = scenarios.template("Full")
-    conditions = Match.object_like({"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}, "ArnLike": Match.any_value()})
+    conditions = Match.object_like(
+        {
+            "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+            "ArnLike": Match.any_value(),
+        }
+    )
     template.has_resource_properties(
         "AWS::SNS::TopicPolicy",
-        {"PolicyDocument": {"Statement": Match.array_with([Match.object_like({
-            "Action": "sns:Publish",
-            "Principal": {"Service": "sms-voice.amazonaws.com"},
-            "Condition": conditions,
-        })])}},
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Action": "sns:Publish",
+                                "Principal": {"Service": "sms-voice.amazonaws.com"},
+                                "Condition": conditions,
+                            }
+                        )
+                    ]
+                )
+            }
+        },
     )
     template.has_resource_properties(
         "AWS::KMS::Key",
-        {"KeyPolicy": {"Statement": Match.array_with([Match.object_like({
-            "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
-            "Principal": {"Service": "sms-voice.amazonaws.com"},
-            "Condition": conditions,
-        })])}},
+        {
+            "KeyPolicy": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
+                                "Principal": {"Service": "sms-voice.amazonaws.com"},
+                                "Condition": conditions,
+                            }
+                        )
+                    ]
+                )
+            }
+        },
     )
 
 
 def test_given_role_is_used_as_is_and_passable(scenarios: Synthesized) -> None:
     template = scenarios.template("Full")
     props = _one(template, V2)["Properties"]
-    given = next(iter(template.find_resources("AWS::IAM::Role", {"Properties": {"AssumeRolePolicyDocument": {"Statement": [{"Principal": {"Service": "sms-voice.amazonaws.com"}, "Action": "sts:AssumeRole", "Effect": "Allow"}]}}})))
-    assert props["EventDestinations"][2]["KinesisFirehoseDestination"]["IamRoleArn"] == {"Fn::GetAtt": [given, "Arn"]}
+    given = next(
+        iter(
+            template.find_resources(
+                "AWS::IAM::Role",
+                {
+                    "Properties": {
+                        "AssumeRolePolicyDocument": {
+                            "Statement": [
+                                {
+                                    "Principal": {"Service": "sms-voice.amazonaws.com"},
+                                    "Action": "sts:AssumeRole",
+                                    "Effect": "Allow",
+                                }
+                            ]
+                        }
+                    }
+                },
+            )
+        )
+    )
+    assert props["EventDestinations"][2]["KinesisFirehoseDestination"]["IamRoleArn"] == {
+        "Fn::GetAtt": [given, "Arn"]
+    }
     pass_role = [
-        s for p in template.find_resources("AWS::IAM::Policy").values()
-        for s in p["Properties"]["PolicyDocument"]["Statement"] if s["Action"] == "iam:PassRole"
+        s
+        for p in template.find_resources("AWS::IAM::Policy").values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+        if s["Action"] == "iam:PassRole"
     ]
     for statement in pass_role:
         assert statement["Condition"] == {
@@ -272,8 +252,12 @@ def test_custom_resource_depends_on_roles_and_policies(scenarios: Synthesized) -
     for type_ in ("AWS::SNS::TopicPolicy", "AWS::KMS::Key", "AWS::IAM::Role"):
         assert set(template.find_resources(type_)) & depends, type_
     log_role_policy = [
-        k for k, p in template.find_resources("AWS::IAM::Policy").items()
-        if any("logs:PutLogEvents" in s["Action"] for s in p["Properties"]["PolicyDocument"]["Statement"])
+        k
+        for k, p in template.find_resources("AWS::IAM::Policy").items()
+        if any(
+            "logs:PutLogEvents" in s["Action"]
+            for s in p["Properties"]["PolicyDocument"]["Statement"]
+        )
     ]
     assert set(log_role_policy) <= depends
 
@@ -282,9 +266,7 @@ def test_one_provider_per_stack(scenarios: Synthesized) -> None:
     shared = scenarios.template("Shared")
     shared.resource_count_is("AWS::Lambda::Function", 2)  # our handler + the framework's
     shared.resource_count_is(V2, 2)
-    tokens = {
-        str(r["Properties"]["ServiceToken"]) for r in shared.find_resources(V2).values()
-    }
+    tokens = {str(r["Properties"]["ServiceToken"]) for r in shared.find_resources(V2).values()}
     assert len(tokens) == 1
 
 
@@ -293,7 +275,8 @@ def test_provider_iam_is_inline_and_scoped(scenarios: Synthesized) -> None:
     for role in template.find_resources("AWS::IAM::Role").values():
         assert "ManagedPolicyArns" not in role["Properties"]
     template.has_resource_properties(
-        "AWS::Lambda::Function", {"Runtime": "python3.14", "Handler": "index.on_event", "Timeout": 600}
+        "AWS::Lambda::Function",
+        {"Runtime": "python3.14", "Handler": "index.on_event", "Timeout": 600},
     )
     for log_group in template.find_resources("AWS::Logs::LogGroup").values():
         assert "RetentionInDays" in log_group["Properties"]
@@ -306,13 +289,28 @@ def test_cross_stack_topic_gets_the_statement_in_its_own_stack(scenarios: Synthe
     producer = scenarios.template("Producer")
     producer.has_resource_properties(
         "AWS::SNS::TopicPolicy",
-        {"PolicyDocument": {"Statement": [Match.object_like({
-            "Action": "sns:Publish",
-            "Condition": {
-                "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
-                "ArnLike": {"aws:SourceArn": {"Fn::Join": ["", Match.array_with([":configuration-set/consumer-set"])]}},
-            },
-        })]}},
+        {
+            "PolicyDocument": {
+                "Statement": [
+                    Match.object_like(
+                        {
+                            "Action": "sns:Publish",
+                            "Condition": {
+                                "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+                                "ArnLike": {
+                                    "aws:SourceArn": {
+                                        "Fn::Join": [
+                                            "",
+                                            Match.array_with([":configuration-set/consumer-set"]),
+                                        ]
+                                    }
+                                },
+                            },
+                        }
+                    )
+                ]
+            }
+        },
     )
     # no export from the consumer back to the producer: the producer deploys first
     assert "Outputs" not in scenarios.templates["Consumer"] or all(
@@ -356,15 +354,31 @@ def test_import_by_name_manages_nothing() -> None:
     imported = ConfigurationSet.from_configuration_set_name(stack, "Existing", "existing-set")
     assert imported.configuration_set_name == "existing-set"
     assert stack.resolve(imported.configuration_set_arn) == {
-        "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":sms-voice:", {"Ref": "AWS::Region"},
-                          ":", {"Ref": "AWS::AccountId"}, ":configuration-set/existing-set"]]
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                ":sms-voice:",
+                {"Ref": "AWS::Region"},
+                ":",
+                {"Ref": "AWS::AccountId"},
+                ":configuration-set/existing-set",
+            ],
+        ]
     }
     role = iam.Role(stack, "Sender", assumed_by=iam.AccountRootPrincipal())
     imported.grant(role, "sms-voice:SendTextMessage")
     template = Template.from_stack(stack)
     assert template.find_resources("Custom::SmsVoiceV2ConfigurationSet") == {}
-    template.has_resource_properties("AWS::IAM::Policy", {"PolicyDocument": {"Statement": [
-        Match.object_like({"Action": "sms-voice:SendTextMessage"})]}})
+    template.has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "PolicyDocument": {
+                "Statement": [Match.object_like({"Action": "sms-voice:SendTextMessage"})]
+            }
+        },
+    )
 
 
 def test_attributes_are_tokens_of_the_custom_resource() -> None:

@@ -31,18 +31,10 @@ def test_cfn_lint_finds_no_error_in_the_reference_app(reference: Synthesized) ->
     assert _lint_errors(reference.outdir) == {"SmsVoiceReference.template.json": []}
 
 
-def test_cfn_lint_finds_no_error_in_the_feature_stacks(scenarios_outdir: Path) -> None:
-    found = _lint_errors(scenarios_outdir)
+def test_cfn_lint_finds_no_error_in_the_feature_stacks(scenarios: Synthesized) -> None:
+    found = _lint_errors(scenarios.outdir)
     assert len(found) >= 4
     assert all(errors == [] for errors in found.values()), found
-
-
-@pytest.fixture(scope="module")
-def scenarios_outdir(scenarios: Synthesized) -> Path:
-    return scenarios.outdir
-
-
-from test_configuration_set import scenarios  # noqa: E402,F401  (shared module fixture)
 
 
 def test_cdk_nag_passes_the_reference_app_with_reasoned_acknowledgements(

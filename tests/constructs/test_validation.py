@@ -57,9 +57,7 @@ def test_synth_fails_with_the_construct_path() -> None:
     app = App()
     stack = Stack(app, "Broken")
     cs = ConfigurationSet(stack, "Alerts")
-    cs.add_event_destination(
-        "Bad", destination=_topic(stack), event_destination_name="has spaces"
-    )
+    cs.add_event_destination("Bad", destination=_topic(stack), event_destination_name="has spaces")
     with pytest.raises(Exception, match=r"Broken/Alerts") as raised:
         app.synth()
     assert "$.EventDestinations[0].EventDestinationName" in str(raised.value)

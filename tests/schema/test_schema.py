@@ -79,10 +79,18 @@ VALID_V2: dict[str, Any] = {
     "ConfigurationSetName": "alerts",
     "EventDestinations": [
         _dest(),
-        _dest("topic", CloudWatchLogsDestination=None, SnsDestination={"TopicArn": TOPIC},
-              MatchingEventTypes=["TEXT_DELIVERED", "TEXT_BLOCKED"], Enabled="false"),
-        _dest("lake", CloudWatchLogsDestination=None,
-              KinesisFirehoseDestination={"IamRoleArn": ROLE, "DeliveryStreamArn": STREAM}),
+        _dest(
+            "topic",
+            CloudWatchLogsDestination=None,
+            SnsDestination={"TopicArn": TOPIC},
+            MatchingEventTypes=["TEXT_DELIVERED", "TEXT_BLOCKED"],
+            Enabled="false",
+        ),
+        _dest(
+            "lake",
+            CloudWatchLogsDestination=None,
+            KinesisFirehoseDestination={"IamRoleArn": ROLE, "DeliveryStreamArn": STREAM},
+        ),
     ],
     "DefaultMessageType": "TRANSACTIONAL",
     "DefaultSenderId": "ACME",
@@ -111,40 +119,104 @@ CASES: list[tuple[str, str, dict[str, Any], bool]] = [
     ("minimal v2", V2, {"ConfigurationSetName": "a"}, True),
     ("booleans as strings", V2, _with(["EventDestinations", 0, "Enabled"], "false"), True),
     ("boolean 'yes'", V2, _with(["EventDestinations", 0, "Enabled"], "yes"), False),
-    ("six destinations", V2, _with(["EventDestinations"], [_dest(f"d{i}") for i in range(6)]), False),
-    ("five destinations", V2, _with(["EventDestinations"], [_dest(f"d{i}") for i in range(5)]), True),
+    (
+        "six destinations",
+        V2,
+        _with(["EventDestinations"], [_dest(f"d{i}") for i in range(6)]),
+        False,
+    ),
+    (
+        "five destinations",
+        V2,
+        _with(["EventDestinations"], [_dest(f"d{i}") for i in range(5)]),
+        True,
+    ),
     ("duplicate names", V2, _with(["EventDestinations"], [_dest("x"), _dest("x")]), False),
     ("no sink", V2, _with(["EventDestinations"], [_dest(CloudWatchLogsDestination=None)]), False),
-    ("two sinks", V2, _with(["EventDestinations"], [_dest(SnsDestination={"TopicArn": TOPIC})]), False),
+    (
+        "two sinks",
+        V2,
+        _with(["EventDestinations"], [_dest(SnsDestination={"TopicArn": TOPIC})]),
+        False,
+    ),
     ("TEXT_SENT", V2, _with(["EventDestinations", 0, "MatchingEventTypes"], ["TEXT_SENT"]), False),
-    ("unknown event", V2, _with(["EventDestinations", 0, "MatchingEventTypes"], ["TEXT_NOPE"]), False),
-    ("voice event in v2", V2, _with(["EventDestinations", 0, "MatchingEventTypes"], ["RINGING"]), False),
+    (
+        "unknown event",
+        V2,
+        _with(["EventDestinations", 0, "MatchingEventTypes"], ["TEXT_NOPE"]),
+        False,
+    ),
+    (
+        "voice event in v2",
+        V2,
+        _with(["EventDestinations", 0, "MatchingEventTypes"], ["RINGING"]),
+        False,
+    ),
     ("no events", V2, _with(["EventDestinations", 0, "MatchingEventTypes"], []), False),
     ("bad set name", V2, _with(["ConfigurationSetName"], "bad name"), False),
     ("65-char name", V2, _with(["ConfigurationSetName"], "a" * 65), False),
     ("64-char name", V2, _with(["ConfigurationSetName"], "a" * 64), True),
-    ("bad destination name", V2, _with(["EventDestinations", 0, "EventDestinationName"], "a/b"), False),
+    (
+        "bad destination name",
+        V2,
+        _with(["EventDestinations", 0, "EventDestinationName"], "a/b"),
+        False,
+    ),
     ("missing name", V2, _with(["ConfigurationSetName"], _DELETE), False),
     ("unknown property", V2, _with(["Colour"], "blue"), False),
     ("bad message type", V2, _with(["DefaultMessageType"], "URGENT"), False),
     ("12-char sender id", V2, _with(["DefaultSenderId"], "ABCDEFGHIJKL"), False),
-    ("role is not an ARN", V2, _with(["EventDestinations", 0, "CloudWatchLogsDestination", "IamRoleArn"], "my-role"), False),
+    (
+        "role is not an ARN",
+        V2,
+        _with(["EventDestinations", 0, "CloudWatchLogsDestination", "IamRoleArn"], "my-role"),
+        False,
+    ),
     ("reserved tag key", V2, _with(["Tags"], [{"Key": "cdk-smsvoice:owner", "Value": "x"}]), False),
     ("aws: tag key", V2, _with(["Tags"], [{"Key": "aws:x", "Value": "x"}]), False),
-    ("duplicate tag keys", V2, _with(["Tags"], [{"Key": "a", "Value": "1"}, {"Key": "a", "Value": "2"}]), False),
+    (
+        "duplicate tag keys",
+        V2,
+        _with(["Tags"], [{"Key": "a", "Value": "1"}, {"Key": "a", "Value": "2"}]),
+        False,
+    ),
     ("schema version 2", V2, _with(["SchemaVersion"], "2"), False),
-    ("v1 valid", V1, {"ConfigurationSetName": "calls", "EventDestinations": [
-        _dest(f"d{i}", MatchingEventTypes=["RINGING", "ANSWERED"]) for i in range(10)]}, True),
-    ("v1 eleven destinations", V1, {"ConfigurationSetName": "calls", "EventDestinations": [
-        _dest(f"d{i}", MatchingEventTypes=["BUSY"]) for i in range(11)]}, False),
-    ("v2 event type in v1", V1, {"ConfigurationSetName": "calls", "EventDestinations": [
-        _dest(MatchingEventTypes=["TEXT_DELIVERED"])]}, False),
+    (
+        "v1 valid",
+        V1,
+        {
+            "ConfigurationSetName": "calls",
+            "EventDestinations": [
+                _dest(f"d{i}", MatchingEventTypes=["RINGING", "ANSWERED"]) for i in range(10)
+            ],
+        },
+        True,
+    ),
+    (
+        "v1 eleven destinations",
+        V1,
+        {
+            "ConfigurationSetName": "calls",
+            "EventDestinations": [_dest(f"d{i}", MatchingEventTypes=["BUSY"]) for i in range(11)],
+        },
+        False,
+    ),
+    (
+        "v2 event type in v1",
+        V1,
+        {
+            "ConfigurationSetName": "calls",
+            "EventDestinations": [_dest(MatchingEventTypes=["TEXT_DELIVERED"])],
+        },
+        False,
+    ),
     ("tags on v1", V1, {"ConfigurationSetName": "calls", "Tags": []}, False),
 ]
 
 
-@pytest.mark.parametrize(("resource_type", "properties", "valid"),
-                         [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("resource_type", "properties", "valid"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_both_gates_agree(resource_type: str, properties: dict[str, Any], valid: bool) -> None:
     synth_errors = validate_properties(resource_type, properties)
     try:
@@ -162,8 +234,11 @@ def test_synth_gate_reports_every_error_at_once_with_path_value_and_allowed() ->
     doc["EventDestinations"][1]["MatchingEventTypes"] = ["TEXT_SENT"]
     errors = validate_properties(V2, doc)
     by_path = {e.json_path: e for e in errors}
-    assert set(by_path) >= {"$.ConfigurationSetName", "$.EventDestinations",
-                            "$.EventDestinations[1].MatchingEventTypes[0]"}
+    assert set(by_path) >= {
+        "$.ConfigurationSetName",
+        "$.EventDestinations",
+        "$.EventDestinations[1].MatchingEventTypes[0]",
+    }
     assert "limit of 5" in by_path["$.EventDestinations"].problem
     assert "0 to 5 event destinations" in by_path["$.EventDestinations"].allowed
     assert by_path["$.ConfigurationSetName"].value == "bad name"
@@ -173,7 +248,10 @@ def test_synth_gate_reports_every_error_at_once_with_path_value_and_allowed() ->
 def test_synth_gate_leaves_tokens_to_deploy_time() -> None:
     doc = _with(["ConfigurationSetName"], "${Token[TOKEN.42]}")
     assert validate_properties(V2, doc) != []
-    assert validate_properties(V2, doc, is_unresolved=lambda v: isinstance(v, str) and "${Token[" in v) == []
+    assert (
+        validate_properties(V2, doc, is_unresolved=lambda v: isinstance(v, str) and "${Token[" in v)
+        == []
+    )
 
 
 def test_handler_gate_names_path_and_allowed_values() -> None:

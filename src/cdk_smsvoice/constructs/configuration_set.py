@@ -46,8 +46,7 @@ class ConfigurationSet(ConfigurationSetBase):
         event_destinations: Mapping[str, EventDestinationOptions] | None = None,
         removal_policy: RemovalPolicy | None = None,
     ) -> None:
-        """
-        :param configuration_set_name: 1 to 64 characters of ``[A-Za-z0-9_-]``. Changing it
+        """:param configuration_set_name: 1 to 64 characters of ``[A-Za-z0-9_-]``. Changing it
             replaces the set. Default: a name generated from the construct path, stable
             across synths and unique in the app.
         :param default_message_type: the set's default message type. Default: none set.
@@ -63,7 +62,8 @@ class ConfigurationSet(ConfigurationSetBase):
             Default: RemovalPolicy.DESTROY.
         """
         self._settings = {
-            "DefaultMessageType": None if default_message_type is None
+            "DefaultMessageType": None
+            if default_message_type is None
             else MessageType(default_message_type).value,
             "DefaultSenderId": default_sender_id,
             "MessageFeedbackEnabled": message_feedback_enabled,
@@ -108,7 +108,8 @@ class ConfigurationSet(ConfigurationSetBase):
         scope: Construct, construct_id: str, configuration_set_name: str
     ) -> "IConfigurationSet":
         """Refer to an existing v2 set by name. It is not managed: nothing is created,
-        changed or deleted."""
+        changed or deleted.
+        """
         return ImportedConfigurationSet(scope, construct_id, configuration_set_name)
 
 

@@ -1,5 +1,6 @@
 """What v1 and v2 configuration sets share: naming, destinations, the custom resource and its
-synth-time validation."""
+synth-time validation.
+"""
 
 import re
 from collections.abc import Mapping, Sequence
@@ -9,9 +10,8 @@ from typing import Any, ClassVar
 
 import jsii
 from aws_cdk import CustomResource, Names, RemovalPolicy, Resource, Stack, Token
-from constructs import IValidation
 from aws_cdk import aws_iam as iam
-from constructs import Construct
+from constructs import Construct, IValidation
 
 from ..handler.smsvoice_handler.constants import SCHEMA_VERSION
 from ..schema import validate_properties
@@ -145,7 +145,8 @@ class ConfigurationSetBase(Resource):
 
     def source_arn_in(self, stack: Stack) -> str | None:
         """The ARN that ``aws:SourceArn`` conditions name, built in ``stack``; None when the
-        API generation has no ARN."""
+        API generation has no ARN.
+        """
         return None
 
     def _render_settings(self, for_validation: bool) -> dict[str, Any]:

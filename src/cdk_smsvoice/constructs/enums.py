@@ -1,9 +1,9 @@
 """The event types and message types of the SMS and Voice APIs."""
 
-from enum import Enum
+from enum import StrEnum
 
 
-class EventType(str, Enum):
+class EventType(StrEnum):
     """v2 event types: every value of botocore's ``pinpoint-sms-voice-v2`` ``EventType`` enum.
 
     ``TEXT_SENT`` is listed for completeness, but event destinations do not accept it: using it
@@ -64,7 +64,7 @@ class EventType(str, Enum):
     RCS_FALLEN_BACK_TO_SMS = "RCS_FALLEN_BACK_TO_SMS"
 
 
-class VoiceEventType(str, Enum):
+class VoiceEventType(StrEnum):
     """v1 (Pinpoint SMS and Voice API) voice event types."""
 
     INITIATED_CALL = "INITIATED_CALL"
@@ -76,7 +76,7 @@ class VoiceEventType(str, Enum):
     NO_ANSWER = "NO_ANSWER"
 
 
-class MessageType(str, Enum):
+class MessageType(StrEnum):
     """The default message type of a v2 configuration set."""
 
     TRANSACTIONAL = "TRANSACTIONAL"

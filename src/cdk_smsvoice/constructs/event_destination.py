@@ -17,7 +17,7 @@ from aws_cdk import aws_kinesisfirehose as firehose
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
-from constructs import Construct, IDependable
+from constructs import Construct, IConstruct, IDependable
 
 if TYPE_CHECKING:
     from .configuration_set_base import ConfigurationSetBase
@@ -40,9 +40,12 @@ class EventDestinationConfig:
     """What must exist before the destination is created (roles, policies)."""
 
 
-def service_conditions(configuration_set: "ConfigurationSetBase", scope: Construct) -> dict[str, Any]:
+def service_conditions(
+    configuration_set: "ConfigurationSetBase", scope: IConstruct
+) -> dict[str, Any]:
     """The confused-deputy conditions for ``sms-voice.amazonaws.com``, valid in ``scope``'s
-    stack: the account always, and the set's ARN where the API generation has one."""
+    stack: the account always, and the set's ARN where the API generation has one.
+    """
     stack = Stack.of(scope)
     conditions: dict[str, Any] = {"StringEquals": {"aws:SourceAccount": stack.account}}
     arn = configuration_set.source_arn_in(stack)
@@ -135,11 +138,11 @@ class _SnsTopicDestination(EventDestination):
             if added.policy_dependable is not None:
                 dependencies.append(added.policy_dependable)
         else:
+            shown = topic.node.path if Token.is_unresolved(topic.topic_arn) else topic.topic_arn
             Annotations.of(scope).add_warning_v2(
                 "cdk-smsvoice:ImportedTopic",
-                f"Topic {topic.topic_arn if not Token.is_unresolved(topic.topic_arn) else topic.node.path} "
-                "is imported, so its access policy cannot be changed here. Add this statement "
-                "to it, or SMS and Voice cannot publish events: "
+                f"Topic {shown} is imported, so its access policy cannot be changed here. "
+                "Add this statement to it, or SMS and Voice cannot publish events: "
                 + json.dumps(Stack.of(scope).resolve(statement.to_statement_json())),
             )
         key = topic.master_key
@@ -231,7 +234,10 @@ class _FirehoseDestination(EventDestination):
             role = created
         return EventDestinationConfig(
             sink_kind="KinesisFirehoseDestination",
-            sink={"IamRoleArn": role.role_arn, "DeliveryStreamArn": self.stream.delivery_stream_arn},
+            sink={
+                "IamRoleArn": role.role_arn,
+                "DeliveryStreamArn": self.stream.delivery_stream_arn,
+            },
             role=role,
             dependencies=(role, self.stream),
         )

@@ -1,6 +1,5 @@
 """The provider: one Lambda-backed custom resource provider per stack, shared by every set."""
 
-
 from aws_cdk import (
     Acknowledgment,
     Aws,
@@ -108,7 +107,7 @@ class SmsVoiceProvider(Construct):
         self.on_event = lambda_.Function(
             self,
             "OnEvent",
-            description="cdk-smsvoice: creates, updates and deletes SMS and Voice configuration sets",
+            description="cdk-smsvoice: manages SMS and Voice configuration sets",
             runtime=RUNTIME,
             architecture=lambda_.Architecture.ARM_64,
             handler="index.on_event",

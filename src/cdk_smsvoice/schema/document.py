@@ -21,7 +21,8 @@ def load_schema() -> dict[str, Any]:
 
 def unique_item_rules(schema: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
     """``{definition: {array property: [keys that must be distinct]}}`` for every use of
-    ``uniqueItemProperties`` in the schema's definitions."""
+    ``uniqueItemProperties`` in the schema's definitions.
+    """
     rules: dict[str, dict[str, list[str]]] = {}
     for def_name, definition in schema.get("definitions", {}).items():
         for prop, prop_schema in definition.get("properties", {}).items():

@@ -28,7 +28,8 @@ class PropertyError:
     """What the schema allows there."""
 
     def __str__(self) -> str:
-        return f"{self.json_path}: {self.problem} (value: {_show(self.value)}). Allowed: {self.allowed}"
+        shown = _show(self.value)
+        return f"{self.json_path}: {self.problem} (value: {shown}). Allowed: {self.allowed}"
 
 
 def _unique_item_properties(
@@ -50,7 +51,7 @@ def _unique_item_properties(
                 first_index[value] = index
 
 
-_Validator = validators.extend(
+_Validator = validators.extend(  # type: ignore[no-untyped-call]
     Draft7Validator, {UNIQUE_ITEM_PROPERTIES: _unique_item_properties}
 )
 
@@ -97,8 +98,14 @@ def _show(value: Any) -> str:
     return text if len(text) <= 160 else text[:157] + "..."
 
 
+def _schema(error: ValidationError) -> Mapping[str, Any]:
+    return error.schema if isinstance(error.schema, Mapping) else {}
+
+
 def _problem(error: ValidationError) -> str:
-    keyword, instance, rule = error.validator, error.instance, error.validator_value
+    keyword = error.validator
+    instance: Any = error.instance
+    rule: Any = error.validator_value
     if keyword == "enum":
         return f"{_show(instance)} is not allowed here"
     if keyword == "pattern":
@@ -117,18 +124,20 @@ def _problem(error: ValidationError) -> str:
             return "the event destination has no sink"
         return f"the event destination has {len(present)} sinks ({', '.join(present)})"
     if keyword == "additionalProperties" and isinstance(instance, dict):
-        known = set(error.schema.get("properties", {}))
+        known = set(_schema(error).get("properties", {}))
         unknown = sorted(set(instance) - known)
         return f"unknown propert{'y' if len(unknown) == 1 else 'ies'} {', '.join(unknown)}"
     return error.message
 
 
 def _allowed(error: ValidationError) -> str:
+    schema = _schema(error)
+    rule: Any = error.validator_value
     if error.validator == "additionalProperties":
-        return "the properties " + ", ".join(error.schema.get("properties", {}))
+        return "the properties " + ", ".join(schema.get("properties", {}))
     if error.validator == "required":
-        return "an object with " + ", ".join(error.validator_value)
-    description = error.schema.get("description")
+        return "an object with " + ", ".join(rule)
+    description = schema.get("description")
     if isinstance(description, str):
         return description
     if error.validator == "type":
@@ -139,7 +148,7 @@ def _allowed(error: ValidationError) -> str:
 def _describe(error: ValidationError) -> PropertyError:
     value = error.instance
     if error.validator == "additionalProperties" and isinstance(value, dict):
-        value = sorted(set(value) - set(error.schema.get("properties", {})))
+        value = sorted(set(value) - set(_schema(error).get("properties", {})))
     return PropertyError(
         json_path=_json_path(error), value=value, problem=_problem(error), allowed=_allowed(error)
     )

@@ -45,8 +45,11 @@ class V2Backend:
         response = self.caller.call(
             "DescribeConfigurationSets", {"ConfigurationSetNames": [name]}, tolerate=_MISSING
         )
-        found = [s for s in (response or {}).get("ConfigurationSets", [])
-                 if s.get("ConfigurationSetName") == name]
+        found = [
+            s
+            for s in (response or {}).get("ConfigurationSets", [])
+            if s.get("ConfigurationSetName") == name
+        ]
         if not found:
             return None
         data: dict[str, Any] = found[0]
@@ -89,7 +92,8 @@ class V2Backend:
 
     def create_destination(self, set_name: str, destination: Destination, token: str) -> None:
         """CreateEventDestination; the API has no Enabled member, so a disabled one is then
-        updated."""
+        updated.
+        """
         self.caller.call(
             "CreateEventDestination",
             {
@@ -137,31 +141,43 @@ class V2Backend:
         call = self.caller.call
         if desired.default_message_type:
             if live.default_message_type != desired.default_message_type:
-                call("SetDefaultMessageType", {"ConfigurationSetName": name,
-                                               "MessageType": desired.default_message_type})
+                call(
+                    "SetDefaultMessageType",
+                    {"ConfigurationSetName": name, "MessageType": desired.default_message_type},
+                )
         elif old.default_message_type and live.default_message_type:
             call("DeleteDefaultMessageType", {"ConfigurationSetName": name})
         if desired.default_sender_id:
             if live.default_sender_id != desired.default_sender_id:
-                call("SetDefaultSenderId", {"ConfigurationSetName": name,
-                                            "SenderId": desired.default_sender_id})
+                call(
+                    "SetDefaultSenderId",
+                    {"ConfigurationSetName": name, "SenderId": desired.default_sender_id},
+                )
         elif old.default_sender_id and live.default_sender_id:
             call("DeleteDefaultSenderId", {"ConfigurationSetName": name})
         feedback = desired.message_feedback_enabled
         if feedback is None and old.message_feedback_enabled and live.message_feedback_enabled:
             feedback = False
         if feedback is not None and bool(live.message_feedback_enabled) != feedback:
-            call("SetDefaultMessageFeedbackEnabled",
-                 {"ConfigurationSetName": name, "MessageFeedbackEnabled": feedback})
+            call(
+                "SetDefaultMessageFeedbackEnabled",
+                {"ConfigurationSetName": name, "MessageFeedbackEnabled": feedback},
+            )
         want = _protect_id(desired.protect_configuration_id)
         have = _protect_id(live.protect_configuration_id)
         if have and have != want and (want or _protect_id(old.protect_configuration_id) == have):
-            call("DisassociateProtectConfiguration",
-                 {"ConfigurationSetName": name, "ProtectConfigurationId": have})
+            call(
+                "DisassociateProtectConfiguration",
+                {"ConfigurationSetName": name, "ProtectConfigurationId": have},
+            )
         if want and have != want:
-            call("AssociateProtectConfiguration",
-                 {"ConfigurationSetName": name,
-                  "ProtectConfigurationId": desired.protect_configuration_id})
+            call(
+                "AssociateProtectConfiguration",
+                {
+                    "ConfigurationSetName": name,
+                    "ProtectConfigurationId": desired.protect_configuration_id,
+                },
+            )
 
     def apply_tags(self, desired: ConfigurationSetSpec, old: ConfigurationSetSpec) -> None:
         """UntagResource for keys that went away, TagResource for new or changed values."""
@@ -177,4 +193,3 @@ class V2Backend:
     def attributes(self, name: str) -> dict[str, str]:
         """``Arn`` and ``ConfigurationSetName``."""
         return {"Arn": self.arn(name), "ConfigurationSetName": name}
-

@@ -29,14 +29,22 @@ _THROTTLING_CODES = frozenset(
     {"ThrottlingException", "TooManyRequestsException", "Throttling", "RequestLimitExceeded"}
 )
 _SERVER_CODES = frozenset(
-    {"InternalServerException", "InternalServerErrorException", "InternalFailure",
-     "ServiceUnavailable", "ServiceUnavailableException"}
+    {
+        "InternalServerException",
+        "InternalServerErrorException",
+        "InternalFailure",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+    }
 )
 _IAM_HINT = re.compile(
     r"(?i)(\biam\b|\brole\b|assume|passrole|permission|not authori[sz]ed|could not access)"
 )
 _NETWORK_ERRORS = (
-    EndpointConnectionError, ConnectionClosedError, ReadTimeoutError, ConnectTimeoutError
+    EndpointConnectionError,
+    ConnectionClosedError,
+    ReadTimeoutError,
+    ConnectTimeoutError,
 )
 
 _HINTS = {
@@ -176,7 +184,12 @@ class ApiCaller:
             raise self._error(operation, destination, error, attempt, gave_up=True) from error
         LOG.warning(
             "%s: %s %s error on attempt %d, retrying in %.1fs: %s",
-            self.subject, operation, kind, attempt, delay, error,
+            self.subject,
+            operation,
+            kind,
+            attempt,
+            delay,
+            error,
         )
         self.clock.sleep(delay)
 

@@ -54,10 +54,9 @@ ClientFactory = Callable[[str], Any]
 
 def default_client(service: str) -> Any:
     """A client from the standard SDK configuration: AWS_ENDPOINT_URL, AWS_REGION,
-    AWS_MAX_ATTEMPTS and AWS_RETRY_MODE from the environment all apply."""
-    return boto3.session.Session().client(
-        service, config=Config(user_agent_appid="cdk-smsvoice")
-    )
+    AWS_MAX_ATTEMPTS and AWS_RETRY_MODE from the environment all apply.
+    """
+    return boto3.session.Session().client(service, config=Config(user_agent_appid="cdk-smsvoice"))
 
 
 def on_event(event: Event, context: LambdaContext) -> dict[str, Any]:
@@ -79,8 +78,13 @@ def handle(
     request_type = event.get("RequestType", "")
     properties = dict(event.get("ResourceProperties") or {})
     properties.pop("ServiceToken", None)
-    LOG.info("%s %s %s physical id %r", request_type, resource_type,
-             event.get("LogicalResourceId"), event.get("PhysicalResourceId"))
+    LOG.info(
+        "%s %s %s physical id %r",
+        request_type,
+        resource_type,
+        event.get("LogicalResourceId"),
+        event.get("PhysicalResourceId"),
+    )
     if resource_type not in _SERVICE_BY_TYPE:
         raise ValueError(
             f"unsupported resource type {resource_type!r}: this provider serves "
@@ -126,9 +130,7 @@ def _backend(resource_type: str, caller: ApiCaller, stack_id: str) -> Backend:
         partition, region, account = _arn_parts(stack_id)
         prefix = f"arn:{partition}:sms-voice:{region}:{account}:configuration-set/"
         return V2Backend(caller=caller, arn_prefix=prefix)
-    raise ValueError(
-        f"{resource_type} needs the v1 API support of a later cdk-smsvoice release"
-    )
+    raise ValueError(f"{resource_type} needs the v1 API support of a later cdk-smsvoice release")
 
 
 def _arn_parts(arn: str) -> tuple[str, str, str]:
@@ -156,8 +158,9 @@ def _old_spec(
     try:
         validate_properties(resource_type, old)
     except InvalidPropertiesError as error:
-        LOG.warning("%s: old properties do not validate (%s); treating them as unknown",
-                    subject, error)
+        LOG.warning(
+            "%s: old properties do not validate (%s); treating them as unknown", subject, error
+        )
         return None
     return ConfigurationSetSpec.from_properties(old)
 

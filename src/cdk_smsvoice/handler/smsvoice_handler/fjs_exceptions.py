@@ -7,7 +7,7 @@ which the Lambda asset does not carry; the code generator points that import her
 from typing import Any
 
 
-class JsonSchemaException(ValueError):
+class JsonSchemaException(ValueError):  # noqa: N818  (fastjsonschema's name)
     """Base of the validation errors."""
 
 

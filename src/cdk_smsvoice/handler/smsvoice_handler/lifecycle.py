@@ -88,8 +88,9 @@ def _populate(backend: Backend, request: Request, spec: ConfigurationSetSpec) ->
 
 
 def _undo_create(backend: Backend, request: Request, name: str, error: Exception) -> None:
-    LOG.error("%s: create failed (%s); deleting the set this request created", request.subject,
-              error)
+    LOG.error(
+        "%s: create failed (%s); deleting the set this request created", request.subject, error
+    )
     try:
         backend.delete_set(name)
     except Exception as cleanup_error:  # report both: the user must clean up by hand
@@ -111,8 +112,11 @@ def update(
         return _replace(backend, request, spec)
     live = backend.read_set(spec.name)
     if live is None:
-        LOG.warning("%s: set '%s' is gone (deleted out of band); creating it again",
-                    request.subject, spec.name)
+        LOG.warning(
+            "%s: set '%s' is gone (deleted out of band); creating it again",
+            request.subject,
+            spec.name,
+        )
         return create(backend, request, spec)
     reconcile(backend, request, spec, old, live)
     return Outcome(spec.name, backend.attributes(spec.name))
@@ -130,8 +134,9 @@ def _replace(backend: Backend, request: Request, spec: ConfigurationSetSpec) -> 
         live = backend.read_set(spec.name)
         if live is None:
             return create(backend, request, spec)
-        LOG.info("%s: set '%s' was made by this resource; converging it", request.subject,
-                 spec.name)
+        LOG.info(
+            "%s: set '%s' was made by this resource; converging it", request.subject, spec.name
+        )
         reconcile(backend, request, spec, None, live)
         return Outcome(spec.name, backend.attributes(spec.name))
 
@@ -190,15 +195,20 @@ def delete(
         LOG.warning(
             "%s: physical id %r is not the set this resource declares (%r), so no set of ours "
             "exists under it (e.g. the Delete after a failed Create); nothing to delete",
-            request.subject, physical_id, declared,
+            request.subject,
+            physical_id,
+            declared,
         )
         return Outcome(physical_id, {})
     owned = backend.ownership(physical_id, request.owner)
     if owned is Ownership.MISSING:
         LOG.info("%s: set '%s' is already gone", request.subject, physical_id)
     elif owned is Ownership.FOREIGN:
-        LOG.warning("%s: set '%s' was not created by this resource; leaving it in place",
-                    request.subject, physical_id)
+        LOG.warning(
+            "%s: set '%s' was not created by this resource; leaving it in place",
+            request.subject,
+            physical_id,
+        )
     else:
         backend.delete_set(physical_id)
     return Outcome(physical_id, {})

@@ -154,24 +154,37 @@ class Harness:
         self.policy = policy or RetryPolicy()
         self.timeline: list[tuple[str, float]] = []
         """(operation, virtual time) of every request, in order."""
+        self.invocations = 0
+        self._invocation_of_call: list[int] = []
         session = boto3.session.Session(
             aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
         )
         self.client = session.client(SERVICE)
         self.client.meta.events.register("before-send", _no_network)
-        self.client.meta.events.register_first(f"before-call.{SERVICE}", self._record)
+        # Registered first at the fake's own (most specific) level, so it runs before the fake
+        # answers: botocore stops at the first handler that returns a response.
+        self.client.meta.events.register_first(f"before-call.{SERVICE}.*", self._record)
         fake.attach(self.client)
         self.last_context: VirtualContext | None = None
 
     def _record(self, model: Any, **_: Any) -> None:
         self.timeline.append((model.name, self.clock.now))
+        self._invocation_of_call.append(self.invocations)
 
     def _client_factory(self, service: str) -> Any:
-        assert service == SERVICE, service
-        return self.client
+        if service == SERVICE:
+            return self.client
+        # Any other service gets a client that must never be used.
+        session = boto3.session.Session(
+            aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
+        )
+        other = session.client(service)
+        other.meta.events.register("before-send", _no_network)
+        return other
 
     def run(self, event: Mapping[str, Any], *, timeout: float = 600.0) -> dict[str, Any]:
         """Invoke the handler the way Lambda would, ``timeout`` seconds before it times out."""
+        self.invocations += 1
         self.last_context = VirtualContext(self.clock, self.clock.now + timeout)
         return dispatch.handle(
             event,  # type: ignore[arg-type]
@@ -190,6 +203,7 @@ class Harness:
     def reset_calls(self) -> None:
         self.fake.calls.clear()
         self.timeline.clear()
+        self._invocation_of_call.clear()
         self.clock.sleeps.clear()
 
     def calls(self) -> list[str]:
@@ -199,10 +213,13 @@ class Harness:
         return [t for op, t in self.timeline if op == operation]
 
     def assert_paced(self) -> None:
-        """No operation was called twice within ``min_interval`` of virtual time."""
-        by_op: dict[str, list[float]] = defaultdict(list)
-        for op, at in self.timeline:
-            by_op[op].append(at)
+        """No invocation called one operation twice within ``min_interval`` of virtual time.
+
+        (Pacing is per invocation: separate Lambda invocations cannot coordinate.)
+        """
+        by_op: dict[tuple[int, str], list[float]] = defaultdict(list)
+        for (op, at), invocation in zip(self.timeline, self._invocation_of_call, strict=True):
+            by_op[(invocation, op)].append(at)
         for op, times in by_op.items():
             gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
             too_close = [g for g in gaps if g < self.policy.min_interval - 1e-9]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from fakes.smsvoice_v2 import FakeSmsVoiceV2
 from handler_harness import NAME, Harness, expected_state, live_state, make_event, properties
 from smsvoice_handler.calls import ApiCallError, RetryPolicy
 
@@ -167,11 +168,16 @@ def test_a_create_that_runs_out_of_time_still_cleans_up(harness: Harness) -> Non
     assert harness.last_context.get_remaining_time_in_millis() > 0
 
 
+@pytest.mark.parametrize("max_delay", [1.0, 2.0, 20.0])
 def test_the_cleanup_of_a_timed_out_create_may_retry_in_the_reserved_time(
-    harness: Harness,
+    fake: FakeSmsVoiceV2, max_delay: float
 ) -> None:
     """The reserve kept back from retries exists so that the cleanup can still succeed, even
-    when the API throttles it (which is likely, since throttling is what used up the time)."""
+    when the API throttles it (which is likely, since throttling is what used up the time).
+
+    A small max_delay makes the create give up right at the retry deadline.
+    """
+    harness = Harness(fake, RetryPolicy(max_delay=max_delay))
     harness.fake.fail("CreateEventDestination", "ThrottlingException", times=500, on_call=2)
     harness.fake.fail("DeleteConfigurationSet", "ThrottlingException", times=2)
 
@@ -184,9 +190,9 @@ def test_the_cleanup_of_a_timed_out_create_may_retry_in_the_reserved_time(
     assert harness.last_context.get_remaining_time_in_millis() > 0
 
 
-def test_a_custom_policy_is_honoured(fake: object) -> None:
+def test_a_custom_policy_is_honoured(fake: FakeSmsVoiceV2) -> None:
     policy = RetryPolicy(min_interval=2.5, base_delay=0.1, max_delay=0.2, iam_window=10.0)
-    harness = Harness(fake, policy)  # type: ignore[arg-type]
+    harness = Harness(fake, policy)
     harness.fake.fail("CreateEventDestination", "AccessDeniedException", times=10_000)
 
     with pytest.raises(ApiCallError, match="AccessDeniedException"):

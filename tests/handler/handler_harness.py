@@ -7,6 +7,7 @@ is imported, so ``smsvoice_handler`` is the very package Lambda imports.
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import uuid
 from collections import defaultdict
@@ -221,7 +222,7 @@ class Harness:
         for (op, at), invocation in zip(self.timeline, self._invocation_of_call, strict=True):
             by_op[(invocation, op)].append(at)
         for op, times in by_op.items():
-            gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+            gaps = [b - a for a, b in itertools.pairwise(times)]
             too_close = [g for g in gaps if g < self.policy.min_interval - 1e-9]
             assert not too_close, f"{op} called again after {too_close}s: {times}"
 

@@ -91,7 +91,7 @@ def test_create_builds_the_set_every_destination_defaults_and_tags(harness: Harn
     ]
     assert live_state(harness.fake, NAME) == expected_state(props)
     assert harness.fake.sets[NAME].tags == {"team": "messaging", "env": "prod", OWNER_TAG: OWNER}
-    assert OWNER == f"{STACK_ID}#AlertsConfigurationSet8A4F2C1B"
+    assert f"{STACK_ID}#AlertsConfigurationSet8A4F2C1B" == OWNER
 
     fake = harness.fake
     (create_set,) = fake.params_of("CreateConfigurationSet")
@@ -222,9 +222,7 @@ def test_create_never_adopts_an_existing_set_and_its_rollback_keeps_it(harness: 
 
     # The CDK provider framework answers a failed Create with its marker as the physical id.
     harness.reset_calls()
-    marker = harness.run(
-        make_event("Delete", properties(), physical_id=CREATE_FAILED_MARKER)
-    )
+    marker = harness.run(make_event("Delete", properties(), physical_id=CREATE_FAILED_MARKER))
     assert marker["PhysicalResourceId"] == CREATE_FAILED_MARKER
     assert harness.calls() == []
     assert live_state(fake, NAME) == before
@@ -597,9 +595,7 @@ def test_rollback_of_a_failed_update_converges_on_the_old_properties(harness: Ha
     harness.deploy(a)
     b = _with_destination(a, "Logs", MatchingEventTypes=["TEXT_ALL"], Enabled="false")
     b = _without_destination(b, "to-lake")
-    b = _with_destination(
-        b, "Topic", SnsDestination=None, **sink_of(a, "Logs")
-    )  # sink type change
+    b = _with_destination(b, "Topic", SnsDestination=None, **sink_of(a, "Logs"))  # sink type change
     b["EventDestinations"].append(_audit_destination())
     b.update(
         DefaultSenderId="NewBrand",
@@ -737,6 +733,33 @@ def test_delete_with_a_physical_id_that_is_no_set_name_makes_no_call(harness: Ha
     assert response["PhysicalResourceId"] == "not a set name"
     assert harness.calls() == []
     assert NAME in harness.fake.sets
+
+
+def test_delete_of_another_name_spares_a_foreign_set(harness: Harness) -> None:
+    """A name-shaped physical id that the properties do not declare is still checked by tag."""
+    harness.fake.add_set("someone-elses", tags={"team": "other"})
+
+    harness.run(make_event("Delete", properties(), physical_id="someone-elses"))
+
+    assert harness.calls() == ["ListTagsForResource"]
+    assert "someone-elses" in harness.fake.sets
+
+
+@pytest.mark.parametrize("declared", [True, False])
+def test_delete_without_a_tag_api_trusts_only_the_declared_name(
+    harness: Harness, declared: bool
+) -> None:
+    """An endpoint without ListTagsForResource cannot prove ownership: the set is deleted only
+    when the physical id is also the name the properties declare."""
+    props = properties()
+    harness.deploy(props)
+    harness.fake.fail("ListTagsForResource", "UnknownOperationException", "No such operation")
+    cleanup = props if declared else properties(ConfigurationSetName="alerts-prod-v2")
+
+    harness.run(make_event("Delete", cleanup, physical_id=NAME))
+
+    assert (NAME in harness.fake.sets) is not declared
+    assert ("DeleteConfigurationSet" in harness.calls()) is declared
 
 
 def test_delete_does_not_need_valid_properties(harness: Harness) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from fakes.smsvoice_v2 import FakeSmsVoiceV2
 from handler_harness import NAME, Harness, expected_state, live_state, make_event, properties
@@ -28,7 +30,7 @@ def test_throttling_is_retried_with_backoff_and_pacing(harness: Harness) -> None
     harness.assert_paced()
     # Exponential backoff: the n-th retry waits at least half of base_delay * 2**(n-1).
     times = harness.times_of("CreateConfigurationSet")
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     policy = harness.policy
     for n, gap in enumerate(gaps, start=1):
         assert gap >= max(policy.min_interval, policy.base_delay * 2 ** (n - 1) / 2) - 1e-9
@@ -75,9 +77,10 @@ def test_calls_of_one_operation_are_paced_even_without_errors(harness: Harness) 
     assert times[1] - times[0] >= harness.policy.min_interval
     assert times[2] - times[1] >= harness.policy.min_interval
     # Different operations are not held back by each other.
-    assert harness.times_of("SetDefaultMessageType")[0] == harness.times_of(
-        "CreateConfigurationSet"
-    )[0] + 2 * harness.policy.min_interval
+    assert (
+        harness.times_of("SetDefaultMessageType")[0]
+        == harness.times_of("CreateConfigurationSet")[0] + 2 * harness.policy.min_interval
+    )
 
 
 def test_iam_propagation_on_create_event_destination_is_waited_out(harness: Harness) -> None:
@@ -199,5 +202,5 @@ def test_a_custom_policy_is_honoured(fake: FakeSmsVoiceV2) -> None:
         harness.run(make_event("Create", properties()))
 
     times = harness.times_of("CreateEventDestination")
-    assert all(b - a >= 2.5 - 1e-9 for a, b in zip(times, times[1:], strict=False))
+    assert all(b - a >= 2.5 - 1e-9 for a, b in itertools.pairwise(times))
     assert 10.0 <= times[-1] - times[0] <= 10.0 + 2.5 + 1e-9

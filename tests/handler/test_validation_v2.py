@@ -89,9 +89,7 @@ def test_a_boolean_that_is_not_true_or_false_is_rejected_before_any_call(
 def _invalid_cases() -> dict[str, tuple[dict[str, Any], list[str]]]:
     base = properties()
     dests = destinations(base)
-    six = [
-        {**copy.deepcopy(dests[1]), "EventDestinationName": f"topic-{i}"} for i in range(6)
-    ]
+    six = [{**copy.deepcopy(dests[1]), "EventDestinationName": f"topic-{i}"} for i in range(6)]
     duplicate = [dests[0], {**copy.deepcopy(dests[1]), "EventDestinationName": "Logs"}]
     text_sent = copy.deepcopy(dests)
     text_sent[1]["MatchingEventTypes"] = ["TEXT_DELIVERED", "TEXT_SENT"]
@@ -112,7 +110,11 @@ def _invalid_cases() -> dict[str, tuple[dict[str, Any], list[str]]]:
         ),
         "TEXT_SENT": (
             properties(EventDestinations=text_sent),
-            ["$.EventDestinations[1].MatchingEventTypes[1]:", '"TEXT_SENT"', "other than TEXT_SENT"],
+            [
+                "$.EventDestinations[1].MatchingEventTypes[1]:",
+                '"TEXT_SENT"',
+                "other than TEXT_SENT",
+            ],
         ),
         "two sinks": (
             properties(EventDestinations=two_sinks),

@@ -190,6 +190,10 @@ class V2Backend:
         if changed:
             self.caller.call("TagResource", {"ResourceArn": arn, "Tags": changed})
 
+    def begin_cleanup(self) -> None:
+        """Retries may now use the time kept in reserve."""
+        self.caller.use_reserve()
+
     def attributes(self, name: str) -> dict[str, str]:
         """``Arn`` and ``ConfigurationSetName``."""
         return {"Arn": self.arn(name), "ConfigurationSetName": name}

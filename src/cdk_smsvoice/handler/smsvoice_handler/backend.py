@@ -55,5 +55,8 @@ class Backend(Protocol):
     def apply_tags(self, desired: ConfigurationSetSpec, old: ConfigurationSetSpec) -> None:
         """Tag and untag so the set's tags go from ``old``'s to ``desired``'s."""
 
+    def begin_cleanup(self) -> None:
+        """Let the calls that follow retry into the time kept in reserve for cleanup."""
+
     def attributes(self, name: str) -> dict[str, str]:
         """The Data returned to CloudFormation (GetAtt)."""

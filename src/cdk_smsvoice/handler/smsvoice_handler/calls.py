@@ -127,8 +127,19 @@ class ApiCaller:
     clock: Clock = field(default_factory=SystemClock)
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     rng: random.Random = field(default_factory=random.Random)
+    reserve_deadline: float | None = None
+    """Later deadline that :meth:`use_reserve` switches to, e.g. for cleanup after a failure."""
     _last_call: dict[str, float] = field(default_factory=dict)
     calls_made: int = 0
+
+    def use_reserve(self) -> None:
+        """Let retries run on into the time kept in reserve (cleanup after a failed Create).
+
+        Without this, a Create that gave up at :attr:`deadline` (typically because the API kept
+        throttling) could not retry a single throttled call of its own cleanup.
+        """
+        if self.reserve_deadline is not None and self.reserve_deadline > self.deadline:
+            self.deadline = self.reserve_deadline
 
     def call(
         self,

@@ -2,6 +2,7 @@
 
 import json
 import logging
+import os
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, TypedDict
 
@@ -21,6 +22,9 @@ logging.getLogger().setLevel(logging.INFO)
 
 CLEANUP_RESERVE_SECONDS = 30.0
 """Time kept back from retries so that a failed Create can still undo its work."""
+
+RESPONSE_MARGIN_SECONDS = 5.0
+"""Time no retry may use, even in cleanup, so the handler always answers before its timeout."""
 
 _SERVICE_BY_TYPE = {
     V2_RESOURCE_TYPE: "pinpoint-sms-voice-v2",
@@ -53,10 +57,17 @@ ClientFactory = Callable[[str], Any]
 
 
 def default_client(service: str) -> Any:
-    """A client from the standard SDK configuration: AWS_ENDPOINT_URL, AWS_REGION,
-    AWS_MAX_ATTEMPTS and AWS_RETRY_MODE from the environment all apply.
+    """A client from the standard SDK configuration: AWS_ENDPOINT_URL, AWS_MAX_ATTEMPTS,
+    AWS_RETRY_MODE and the region all come from the environment.
+
+    botocore reads the region from AWS_DEFAULT_REGION or the profile only; AWS_REGION, the
+    variable Lambda and every other AWS SDK use, takes precedence here.
     """
-    return boto3.session.Session().client(service, config=Config(user_agent_appid="cdk-smsvoice"))
+    session = boto3.session.Session()
+    region = os.environ.get("AWS_REGION") or session.region_name
+    return session.client(
+        service, region_name=region, config=Config(user_agent_appid="cdk-smsvoice")
+    )
 
 
 def on_event(event: Event, context: LambdaContext) -> dict[str, Any]:
@@ -97,10 +108,12 @@ def handle(
         f"({generation} configuration set {name!r})"
     )
     remaining = context.get_remaining_time_in_millis() / 1000.0
+    now = clock.monotonic()
     caller = ApiCaller(
         client=client_factory(_SERVICE_BY_TYPE[resource_type]),
         subject=subject,
-        deadline=clock.monotonic() + max(remaining - CLEANUP_RESERVE_SECONDS, remaining / 2),
+        deadline=now + max(remaining - CLEANUP_RESERVE_SECONDS, remaining / 2),
+        reserve_deadline=now + max(remaining - RESPONSE_MARGIN_SECONDS, remaining * 3 / 4),
         clock=clock,
         policy=policy or RetryPolicy(),
     )

@@ -91,6 +91,7 @@ def _undo_create(backend: Backend, request: Request, name: str, error: Exception
     LOG.error(
         "%s: create failed (%s); deleting the set this request created", request.subject, error
     )
+    backend.begin_cleanup()
     try:
         backend.delete_set(name)
     except Exception as cleanup_error:  # report both: the user must clean up by hand
@@ -189,23 +190,30 @@ def reconcile(
 def delete(
     backend: Backend, request: Request, physical_id: str, properties: Mapping[str, Any]
 ) -> Outcome:
-    """Delete the set if, and only if, this resource made it. Idempotent."""
-    declared = properties.get("ConfigurationSetName")
-    if not _NAME.fullmatch(physical_id) or physical_id != declared:
+    """Delete the set if, and only if, this resource made it. Idempotent.
+
+    The physical id names the set: it is only ever reported by a Create or Update that made the
+    set. A Delete may carry either generation of properties (CloudFormation sends the new ones
+    when it cleans up after a rolled-back rename), so the declared name is not the test; the
+    ownership tag is. Where the API cannot tell ownership, the set is deleted only when the
+    physical id is also the declared name.
+    """
+    if not _NAME.fullmatch(physical_id):
         LOG.warning(
-            "%s: physical id %r is not the set this resource declares (%r), so no set of ours "
-            "exists under it (e.g. the Delete after a failed Create); nothing to delete",
+            "%s: physical id %r is no configuration set name, so no set of ours exists under "
+            "it (e.g. the Delete after a failed Create); nothing to delete",
             request.subject,
             physical_id,
-            declared,
         )
         return Outcome(physical_id, {})
     owned = backend.ownership(physical_id, request.owner)
+    declared = properties.get("ConfigurationSetName")
     if owned is Ownership.MISSING:
         LOG.info("%s: set '%s' is already gone", request.subject, physical_id)
-    elif owned is Ownership.FOREIGN:
+    elif owned is Ownership.FOREIGN or (owned is Ownership.UNKNOWN and physical_id != declared):
         LOG.warning(
-            "%s: set '%s' was not created by this resource; leaving it in place",
+            "%s: set '%s' was not created by this resource (or that cannot be shown); "
+            "leaving it in place",
             request.subject,
             physical_id,
         )

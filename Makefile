@@ -33,7 +33,7 @@ lint: $(BIN)/.installed
 typecheck: $(BIN)/.installed
 	$(BIN)/mypy src/cdk_smsvoice stacks app.py
 	cd src/cdk_smsvoice/handler && $(CURDIR)/$(BIN)/mypy --strict --config-file /dev/null \
-		--follow-imports=silent index.py smsvoice_handler
+		--explicit-package-bases --cache-dir $(CURDIR)/.mypy_cache/handler --follow-imports=silent index.py smsvoice_handler
 
 unit: $(BIN)/.installed node_modules/.installed
 	$(BIN)/pytest

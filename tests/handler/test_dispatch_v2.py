@@ -70,7 +70,7 @@ def test_default_client_honours_aws_default_region_and_retry_settings(
     assert client.meta.region_name == "ap-southeast-2"
     assert client.meta.endpoint_url == "https://sms-voice.ap-southeast-2.amazonaws.com"
     assert client.meta.config.retries == {"total_max_attempts": 7, "mode": "standard"}
-    assert client.meta.config.user_agent_appid == "cdk-smsvoice"
+    assert client.meta.config.user_agent_extra == "cdk-smsvoice"
 
 
 def test_lambda_sets_both_region_variables_and_they_agree(sdk_env: pytest.MonkeyPatch) -> None:

@@ -65,9 +65,8 @@ def default_client(service: str) -> Any:
     """
     session = boto3.session.Session()
     region = os.environ.get("AWS_REGION") or session.region_name
-    return session.client(
-        service, region_name=region, config=Config(user_agent_appid="cdk-smsvoice")
-    )
+    make_client: Callable[..., Any] = session.client  # the stubs' overloads want a literal name
+    return make_client(service, region_name=region, config=Config(user_agent_extra="cdk-smsvoice"))
 
 
 def on_event(event: Event, context: LambdaContext) -> dict[str, Any]:

@@ -1,12 +1,16 @@
 """The handler's gate: the schema, enforced before any API call."""
 
 import json
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, cast
 
+from . import schema_validator
 from .constants import V1_RESOURCE_TYPE, V2_RESOURCE_TYPE
 from .fjs_exceptions import JsonSchemaValueException
-from .schema_validator import UNIQUE_ITEM_PROPERTIES, validate
+from .schema_validator import UNIQUE_ITEM_PROPERTIES
+
+_validate = cast(Callable[[Any], Any], schema_validator.validate)
+"""The generated validator (generated code carries no annotations)."""
 
 _DEFINITION_BY_TYPE = {
     V2_RESOURCE_TYPE: "V2ConfigurationSet",
@@ -35,7 +39,7 @@ def validate_properties(resource_type: str, properties: Mapping[str, Any]) -> No
     """Raise InvalidPropertiesError for the first way ``properties`` break the schema."""
     document = {"ResourceType": resource_type, "ResourceProperties": dict(properties)}
     try:
-        validate(document)
+        _validate(document)
     except JsonSchemaValueException as error:
         path = _json_path(error.name)
         description = (

@@ -1,6 +1,7 @@
 """A realistic, environment-agnostic stack: a v2 configuration set that sends its events to an
 encrypted SNS topic, a CloudWatch Logs log group and a Firehose stream into an encrypted
-S3 bucket.
+S3 bucket, and a v1 voice configuration set that sends call events to the log group and to the
+stream.
 """
 
 from typing import Any
@@ -21,7 +22,14 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from cdk_smsvoice import ConfigurationSet, EventDestination, EventType, MessageType
+from cdk_smsvoice import (
+    ConfigurationSet,
+    EventDestination,
+    EventType,
+    MessageType,
+    VoiceConfigurationSet,
+    VoiceEventType,
+)
 
 
 class ReferenceStack(Stack):
@@ -132,6 +140,17 @@ class ReferenceStack(Stack):
             event_destination_name="to-lake",
         )
         Tags.of(self.configuration_set).add("cost-center", "messaging")
+
+        self.voice_configuration_set = VoiceConfigurationSet(self, "Calls")
+        self.voice_configuration_set.add_event_destination(
+            "CallLog",
+            destination=EventDestination.cloud_watch_logs(log_group),
+        )
+        self.voice_configuration_set.add_event_destination(
+            "UnansweredCalls",
+            destination=EventDestination.firehose(stream),
+            events=[VoiceEventType.BUSY, VoiceEventType.NO_ANSWER, VoiceEventType.FAILED],
+        )
 
 
 def _logical_id(construct: Construct) -> str:

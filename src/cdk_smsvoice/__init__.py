@@ -16,6 +16,11 @@ from .constructs.configuration_set_base import (
 from .constructs.enums import EventType, MessageType, VoiceEventType
 from .constructs.event_destination import EventDestination, EventDestinationConfig
 from .constructs.provider import SmsVoiceProvider
+from .constructs.voice_configuration_set import (
+    ImportedVoiceConfigurationSet,
+    IVoiceConfigurationSet,
+    VoiceConfigurationSet,
+)
 
 __all__ = [
     "ConfigurationSet",
@@ -26,8 +31,11 @@ __all__ = [
     "EventDestinationOptions",
     "EventType",
     "IConfigurationSet",
+    "IVoiceConfigurationSet",
     "ImportedConfigurationSet",
+    "ImportedVoiceConfigurationSet",
     "MessageType",
     "SmsVoiceProvider",
+    "VoiceConfigurationSet",
     "VoiceEventType",
 ]

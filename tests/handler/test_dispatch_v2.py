@@ -131,16 +131,6 @@ def test_unsupported_resource_type_is_rejected_before_any_call(harness: Harness)
     assert harness.fake.calls == []
 
 
-def test_v1_resource_type_says_it_is_not_supported_yet(harness: Harness) -> None:
-    event = make_event("Create", {"ConfigurationSetName": "voice"})
-    event["ResourceType"] = "Custom::SmsVoiceV1ConfigurationSet"
-
-    with pytest.raises(ValueError, match="v1 API support"):
-        harness.run(event)
-
-    assert harness.fake.calls == []
-
-
 def test_unknown_request_type_is_rejected(harness: Harness) -> None:
     event = make_event("Create", properties())
     event["RequestType"] = "Replace"

@@ -53,6 +53,17 @@ V2_PROTECT_ACTIONS = (
 """v2 actions that take both a configuration-set and a protect-configuration ARN."""
 
 
+V1_ACTIONS = (
+    "sms-voice:CreateConfigurationSet",
+    "sms-voice:DeleteConfigurationSet",
+    "sms-voice:GetConfigurationSetEventDestinations",
+    "sms-voice:CreateConfigurationSetEventDestination",
+    "sms-voice:UpdateConfigurationSetEventDestination",
+    "sms-voice:DeleteConfigurationSetEventDestination",
+)
+"""v1 actions. The v1 API defines no resource types, so they can only be granted on '*'."""
+
+
 def _arn(resource: str) -> str:
     return f"arn:{Aws.PARTITION}:sms-voice:{Aws.REGION}:{Aws.ACCOUNT_ID}:{resource}"
 
@@ -72,6 +83,29 @@ class SmsVoiceProvider(Construct):
         framework_logs = logs.LogGroup(
             self, "FrameworkLogs", retention=LOG_RETENTION, removal_policy=RemovalPolicy.DESTROY
         )
+        self._sets_policy = iam.PolicyDocument(
+            statements=[
+                iam.PolicyStatement(
+                    sid="CreateOnlyOwnedSets",
+                    actions=["sms-voice:CreateConfigurationSet"],
+                    resources=["*"],
+                    conditions={"Null": {"aws:RequestTag/cdk-smsvoice:owner": "false"}},
+                ),
+                iam.PolicyStatement(
+                    sid="ManageSets",
+                    actions=list(V2_ACTIONS_ON_SETS),
+                    resources=[_arn("configuration-set/*")],
+                ),
+                iam.PolicyStatement(
+                    sid="ProtectConfigurations",
+                    actions=list(V2_PROTECT_ACTIONS),
+                    resources=[
+                        _arn("configuration-set/*"),
+                        _arn("protect-configuration/*"),
+                    ],
+                ),
+            ]
+        )
         self.handler_role = iam.Role(
             self,
             "HandlerRole",
@@ -79,29 +113,7 @@ class SmsVoiceProvider(Construct):
             description="cdk-smsvoice handler: manages SMS and Voice configuration sets",
             inline_policies={
                 "Logs": _write_logs(handler_logs),
-                "ConfigurationSets": iam.PolicyDocument(
-                    statements=[
-                        iam.PolicyStatement(
-                            sid="CreateOnlyOwnedSets",
-                            actions=["sms-voice:CreateConfigurationSet"],
-                            resources=["*"],
-                            conditions={"Null": {"aws:RequestTag/cdk-smsvoice:owner": "false"}},
-                        ),
-                        iam.PolicyStatement(
-                            sid="ManageSets",
-                            actions=list(V2_ACTIONS_ON_SETS),
-                            resources=[_arn("configuration-set/*")],
-                        ),
-                        iam.PolicyStatement(
-                            sid="ProtectConfigurations",
-                            actions=list(V2_PROTECT_ACTIONS),
-                            resources=[
-                                _arn("configuration-set/*"),
-                                _arn("protect-configuration/*"),
-                            ],
-                        ),
-                    ]
-                ),
+                "ConfigurationSets": self._sets_policy,
             },
         )
         self.on_event = lambda_.Function(
@@ -134,6 +146,7 @@ class SmsVoiceProvider(Construct):
             framework_on_event_role=framework_role,
         )
         self._passable: set[str] = set()
+        self._v1_allowed = False
         self._acknowledge_findings()
 
     def _acknowledge_findings(self) -> None:
@@ -146,7 +159,9 @@ class SmsVoiceProvider(Construct):
             Acknowledgment(
                 id="AwsSolutions-IAM5[Resource::*]",
                 reason="sms-voice:CreateConfigurationSet has no resource type, so it takes '*'; "
-                "it is conditioned on the request carrying the cdk-smsvoice:owner tag.",
+                "for v2 it is conditioned on the request carrying the cdk-smsvoice:owner tag. "
+                "The v1 actions (granted only when the stack has a VoiceConfigurationSet) have "
+                "no resource types at all.",
             ),
             Acknowledgment(
                 id="AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sms-voice:<AWS::Region>:"
@@ -170,6 +185,20 @@ class SmsVoiceProvider(Construct):
     def service_token(self) -> str:
         """The ServiceToken of the custom resources."""
         return self.provider.service_token
+
+    def allow_v1(self) -> None:
+        """Let the handler manage v1 voice sets (called by the first VoiceConfigurationSet).
+
+        v1 defines no IAM resource types, so its actions are granted on '*'; that includes
+        sms-voice:CreateConfigurationSet, which v1 and v2 share, without the v2 owner-tag
+        condition (v1 requests carry no tags).
+        """
+        if self._v1_allowed:
+            return
+        self._v1_allowed = True
+        self._sets_policy.add_statements(
+            iam.PolicyStatement(sid="ManageVoiceSets", actions=list(V1_ACTIONS), resources=["*"])
+        )
 
     def grant_pass_role(self, role: iam.IRole) -> None:
         """Let the handler pass ``role`` to SMS and Voice, and to nothing else."""

@@ -32,6 +32,7 @@ _SERVER_CODES = frozenset(
     {
         "InternalServerException",
         "InternalServerErrorException",
+        "InternalServiceErrorException",
         "InternalFailure",
         "ServiceUnavailable",
         "ServiceUnavailableException",
@@ -94,7 +95,7 @@ class RetryPolicy:
     """How hard to try. Defaults suit a 1-request-per-second API behind a 10-minute Lambda."""
 
     min_interval: float = 1.0
-    """Least time between two calls of the same operation, in seconds."""
+    """Least time between two paced calls, in seconds."""
     base_delay: float = 1.0
     """First backoff delay, doubled on each retry."""
     max_delay: float = 20.0
@@ -127,6 +128,9 @@ class ApiCaller:
     clock: Clock = field(default_factory=SystemClock)
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     rng: random.Random = field(default_factory=random.Random)
+    pace_all_operations: bool = False
+    """Pace every call against the previous one of any operation (v1's account-wide rate),
+    instead of each operation against its own previous call (v2's per-operation rate)."""
     reserve_deadline: float | None = None
     """Later deadline that :meth:`use_reserve` switches to, e.g. for cleanup after a failure."""
     _last_call: dict[str, float] = field(default_factory=dict)
@@ -179,6 +183,7 @@ class ApiCaller:
                 self._backoff(operation, destination, error, attempt, "network")
 
     def _pace(self, operation: str) -> None:
+        operation = "*" if self.pace_all_operations else operation
         last = self._last_call.get(operation)
         if last is not None:
             wait = last + self.policy.min_interval - self.clock.monotonic()

@@ -9,6 +9,7 @@ from typing import Any, Protocol, TypedDict
 import boto3
 from botocore.config import Config
 
+from .api_v1 import V1Backend
 from .api_v2 import V2Backend
 from .backend import Backend
 from .calls import ApiCaller, Clock, RetryPolicy, SystemClock
@@ -115,6 +116,8 @@ def handle(
         reserve_deadline=now + max(remaining - RESPONSE_MARGIN_SECONDS, remaining * 3 / 4),
         clock=clock,
         policy=policy or RetryPolicy(),
+        # v1 allows about one request a second in all; v2 one per second per operation.
+        pace_all_operations=resource_type == V1_RESOURCE_TYPE,
     )
     backend = _backend(resource_type, caller, event.get("StackId", ""))
     request = Request(
@@ -123,7 +126,7 @@ def handle(
         subject=subject,
     )
     if request_type == "Delete":
-        outcome = delete(backend, request, event.get("PhysicalResourceId", ""), properties)
+        outcome = delete(backend, request, event.get("PhysicalResourceId", ""))
     else:
         spec = _spec(resource_type, properties, subject)
         if request_type == "Create":
@@ -142,7 +145,7 @@ def _backend(resource_type: str, caller: ApiCaller, stack_id: str) -> Backend:
         partition, region, account = _arn_parts(stack_id)
         prefix = f"arn:{partition}:sms-voice:{region}:{account}:configuration-set/"
         return V2Backend(caller=caller, arn_prefix=prefix)
-    raise ValueError(f"{resource_type} needs the v1 API support of a later cdk-smsvoice release")
+    return V1Backend(caller=caller)
 
 
 def _arn_parts(arn: str) -> tuple[str, str, str]:

@@ -12,9 +12,7 @@ The rules (DESIGN.md, "The custom resource contract"):
 import hashlib
 import logging
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from .backend import Backend, Ownership, SetAlreadyExistsError
 from .model import ConfigurationSetSpec, LiveSet
@@ -126,13 +124,10 @@ def update(
 def _replace(backend: Backend, request: Request, spec: ConfigurationSetSpec) -> Outcome:
     try:
         return create(backend, request, spec)
-    except SetTakenError:
+    except SetTakenError as taken:
         # A rollback that undoes a rename reaches here: the set with the old name still
-        # exists, because CloudFormation deletes replaced resources only after success. It is
-        # ours when it carries this resource's ownership tag; then converge it instead.
-        if backend.ownership(spec.name, request.owner) is not Ownership.OWNED:
-            raise
-        live = backend.read_set(spec.name)
+        # exists, because CloudFormation deletes replaced resources only after success.
+        live = _own_set_back(backend, request, spec, taken)
         if live is None:
             return create(backend, request, spec)
         LOG.info(
@@ -140,6 +135,40 @@ def _replace(backend: Backend, request: Request, spec: ConfigurationSetSpec) -> 
         )
         reconcile(backend, request, spec, None, live)
         return Outcome(spec.name, backend.attributes(spec.name))
+
+
+def _own_set_back(
+    backend: Backend, request: Request, spec: ConfigurationSetSpec, taken: SetTakenError
+) -> LiveSet | None:
+    """The live set when it is this resource's own (raise ``taken`` when it is not).
+
+    With an ownership tag (v2) the tag decides. Without one (v1), the set counts as ours only
+    when it is exactly what ``spec`` describes, with at least one destination: a rename's
+    rollback finds the old set as the resource left it, while a stranger's set would have to
+    match every destination, sink ARN and event type. Nothing is changed either way.
+    """
+    owned = backend.ownership(spec.name, request.owner)
+    if owned is Ownership.FOREIGN:
+        raise taken
+    live = backend.read_set(spec.name)
+    if owned is Ownership.UNKNOWN and not _exactly(live, spec):
+        taken.add_note(
+            "This API has no tags to prove who made the existing set, and it does not match "
+            "these properties exactly, so it is not treated as this resource's own. If this is "
+            "the rollback of a rename, the old set changed since: continue the rollback with "
+            "this resource skipped, then fix the set by hand."
+        )
+        raise taken
+    return live
+
+
+def _exactly(live: LiveSet | None, spec: ConfigurationSetSpec) -> bool:
+    if live is None or not spec.destinations:
+        return False
+    wanted = spec.destinations_by_name
+    return set(live.destinations) == set(wanted) and all(
+        live.destinations[name].same_as(destination) for name, destination in wanted.items()
+    )
 
 
 def reconcile(
@@ -187,16 +216,14 @@ def reconcile(
     backend.apply_tags(spec, old or ConfigurationSetSpec(name=name))
 
 
-def delete(
-    backend: Backend, request: Request, physical_id: str, properties: Mapping[str, Any]
-) -> Outcome:
-    """Delete the set if, and only if, this resource made it. Idempotent.
+def delete(backend: Backend, request: Request, physical_id: str) -> Outcome:
+    """Delete the set this resource made under ``physical_id``. Idempotent.
 
-    The physical id names the set: it is only ever reported by a Create or Update that made the
-    set. A Delete may carry either generation of properties (CloudFormation sends the new ones
-    when it cleans up after a rolled-back rename), so the declared name is not the test; the
-    ownership tag is. Where the API cannot tell ownership, the set is deleted only when the
-    physical id is also the declared name.
+    The physical id is the record of what this resource made: only a successful Create or
+    Update reports one, and the Provider framework answers a failed Create with a marker that
+    is no set name. A Delete may carry either generation of properties (after a rolled-back
+    rename, for one), so the declared name is not consulted. Where the API has tags, the
+    ownership tag must also match.
     """
     if not _NAME.fullmatch(physical_id):
         LOG.warning(
@@ -207,16 +234,12 @@ def delete(
         )
         return Outcome(physical_id, {})
     owned = backend.ownership(physical_id, request.owner)
-    declared = properties.get("ConfigurationSetName")
-    if owned is Ownership.MISSING:
-        LOG.info("%s: set '%s' is already gone", request.subject, physical_id)
-    elif owned is Ownership.FOREIGN or (owned is Ownership.UNKNOWN and physical_id != declared):
+    if owned is Ownership.FOREIGN:
         LOG.warning(
-            "%s: set '%s' was not created by this resource (or that cannot be shown); "
-            "leaving it in place",
+            "%s: set '%s' carries another resource's ownership tag; leaving it in place",
             request.subject,
             physical_id,
         )
-    else:
-        backend.delete_set(physical_id)
+    elif owned is Ownership.MISSING or not backend.delete_set(physical_id):
+        LOG.info("%s: set '%s' is already gone", request.subject, physical_id)
     return Outcome(physical_id, {})

@@ -1,0 +1,120 @@
+"""``VoiceConfigurationSet``: a v1 (Amazon Pinpoint SMS and Voice) voice configuration set."""
+
+from collections.abc import Mapping
+
+import jsii
+from aws_cdk import (
+    Annotations,
+    AspectPriority,
+    Aspects,
+    IAspect,
+    ITaggableV2,
+    RemovalPolicy,
+    Resource,
+    TagManager,
+    TagType,
+)
+from constructs import Construct, IConstruct
+
+from ..handler.smsvoice_handler.constants import V1_RESOURCE_TYPE
+from .configuration_set_base import ConfigurationSetBase, EventDestinationOptions
+from .enums import VoiceEventType
+
+
+@jsii.implements(ITaggableV2)
+class VoiceConfigurationSet(ConfigurationSetBase):
+    """A v1 voice configuration set with up to 10 event destinations.
+
+    Destinations work as for :class:`ConfigurationSet`, with :class:`VoiceEventType` events.
+    v1 sets have no ARN and cannot carry tags: tags that ``Tags.of(...)`` applies are left off,
+    with a warning, and destination roles trust the service under ``aws:SourceAccount`` only
+    (there is no set ARN for an ``aws:SourceArn`` condition to name).
+    """
+
+    RESOURCE_TYPE = V1_RESOURCE_TYPE
+    DEFAULT_EVENTS = tuple(VoiceEventType)
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        configuration_set_name: str | None = None,
+        event_destinations: Mapping[str, EventDestinationOptions] | None = None,
+        removal_policy: RemovalPolicy | None = None,
+    ) -> None:
+        """:param configuration_set_name: 1 to 64 characters of ``[A-Za-z0-9_-]``. Changing it
+            replaces the set. Default: a name generated from the construct path, stable
+            across synths and unique in the app.
+        :param event_destinations: up to 10 destinations keyed by construct id. Default: none;
+            add them with :meth:`add_event_destination`. Their ``events`` default to all
+            seven voice event types.
+        :param removal_policy: RETAIN keeps the set when the resource leaves the stack.
+            Default: RemovalPolicy.DESTROY.
+        """
+        self._tags = TagManager(TagType.KEY_VALUE, V1_RESOURCE_TYPE)
+        super().__init__(
+            scope,
+            construct_id,
+            configuration_set_name=configuration_set_name,
+            event_destinations=event_destinations,
+            removal_policy=removal_policy,
+        )
+        self.provider.allow_v1()
+        Aspects.of(self).add(_WarnAboutTags(self), priority=AspectPriority.READONLY)
+
+    @property
+    def cdk_tag_manager(self) -> TagManager:
+        """Collects the tags that ``Tags.of(...)`` applies, so that they can be reported:
+        a v1 set cannot carry them.
+        """
+        return self._tags
+
+    @staticmethod
+    def from_configuration_set_name(
+        scope: Construct, construct_id: str, configuration_set_name: str
+    ) -> "IVoiceConfigurationSet":
+        """Refer to an existing v1 set by name. It is not managed: nothing is created,
+        changed or deleted.
+        """
+        return ImportedVoiceConfigurationSet(scope, construct_id, configuration_set_name)
+
+
+class IVoiceConfigurationSet:
+    """What every v1 voice configuration set, managed or imported, offers."""
+
+    configuration_set_name: str
+
+
+class ImportedVoiceConfigurationSet(Resource, IVoiceConfigurationSet):
+    """A v1 set that exists outside this app (see ``from_configuration_set_name``)."""
+
+    def __init__(self, scope: Construct, construct_id: str, configuration_set_name: str) -> None:
+        super().__init__(scope, construct_id)
+        self.configuration_set_name = configuration_set_name
+
+
+@jsii.implements(IAspect)
+class _WarnAboutTags:
+    """After every mutating aspect (tags included) has run, warn once about tags a v1 set
+    was given: the v1 API has no tags, so they cannot be applied.
+    """
+
+    def __init__(self, owner: VoiceConfigurationSet) -> None:
+        self._owner = owner
+        self._warned = False
+
+    def visit(self, node: IConstruct) -> None:
+        if node is not self._owner or self._warned:
+            return
+        tags = self._owner.cdk_tag_manager.tag_values()
+        if not tags:
+            return
+        self._warned = True
+        Annotations.of(self._owner).add_warning_v2(
+            "cdk-smsvoice:v1-tags-ignored",
+            f"v1 voice configuration sets cannot carry tags, so these are not applied: "
+            f"{', '.join(sorted(tags))}. The v1 API has no tagging; use a v2 ConfigurationSet "
+            "where tags matter (cost allocation, ABAC), or exclude this construct from the "
+            "Tags.of() call (exclude_resource_types=['Custom::SmsVoiceV1ConfigurationSet']).",
+        )

@@ -1,0 +1,122 @@
+"""The Amazon Pinpoint SMS and Voice v1 API (``pinpoint-sms-voice``): voice sets, REST-JSON.
+
+v1 sets have no ARN, no tags and no default settings, and the API allows about one request a
+second across all operations. So this backend:
+- reads a set with one GetConfigurationSetEventDestinations call (it is also the existence
+  check: NotFoundException means no set);
+- sends Enabled with every create, so a disabled destination costs no second call;
+- cannot prove ownership (no tags): :meth:`V1Backend.ownership` answers UNKNOWN without a call,
+  and the lifecycle relies on the physical id and on CreateConfigurationSet refusing a taken
+  name instead (see ``lifecycle``).
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from .backend import Ownership, SetAlreadyExistsError
+from .calls import ApiCaller
+from .model import ConfigurationSetSpec, Destination, LiveSet
+
+_MISSING = ("NotFoundException",)
+
+
+@dataclass
+class V1Backend:
+    """v1 calls for one configuration set, made through ``caller``."""
+
+    caller: ApiCaller
+
+    def create_set(self, spec: ConfigurationSetSpec, owner: str, token: str) -> None:
+        """CreateConfigurationSet; v1 has neither tags nor idempotency tokens."""
+        response = self.caller.call(
+            "CreateConfigurationSet",
+            {"ConfigurationSetName": spec.name},
+            tolerate=("AlreadyExistsException",),
+        )
+        if response is None:
+            raise SetAlreadyExistsError(spec.name)
+
+    def read_set(self, name: str) -> LiveSet | None:
+        """GetConfigurationSetEventDestinations: the set's destinations, or None if no set."""
+        response = self.caller.call(
+            "GetConfigurationSetEventDestinations",
+            {"ConfigurationSetName": name},
+            tolerate=_MISSING,
+        )
+        if response is None:
+            return None
+        return LiveSet(
+            name=name,
+            destinations={
+                d["Name"]: Destination.from_api(d, "Name")
+                for d in response.get("EventDestinations", [])
+            },
+        )
+
+    def delete_set(self, name: str) -> bool:
+        """DeleteConfigurationSet, which removes its event destinations too."""
+        response = self.caller.call(
+            "DeleteConfigurationSet", {"ConfigurationSetName": name}, tolerate=_MISSING
+        )
+        return response is not None
+
+    def ownership(self, name: str, owner: str) -> Ownership:
+        """UNKNOWN: a v1 set carries nothing that could name its creator."""
+        return Ownership.UNKNOWN
+
+    @staticmethod
+    def _body(destination: Destination) -> dict[str, Any]:
+        return {
+            "Enabled": destination.enabled,
+            "MatchingEventTypes": list(destination.events),
+            destination.sink_kind: destination.sink_fields,
+        }
+
+    def create_destination(self, set_name: str, destination: Destination, token: str) -> None:
+        """CreateConfigurationSetEventDestination, Enabled included."""
+        self.caller.call(
+            "CreateConfigurationSetEventDestination",
+            {
+                "ConfigurationSetName": set_name,
+                "EventDestinationName": destination.name,
+                "EventDestination": self._body(destination),
+            },
+            destination=destination.name,
+        )
+
+    def update_destination(self, set_name: str, destination: Destination) -> None:
+        """UpdateConfigurationSetEventDestination with every field."""
+        self.caller.call(
+            "UpdateConfigurationSetEventDestination",
+            {
+                "ConfigurationSetName": set_name,
+                "EventDestinationName": destination.name,
+                "EventDestination": self._body(destination),
+            },
+            destination=destination.name,
+        )
+
+    def delete_destination(self, set_name: str, destination_name: str) -> None:
+        """DeleteConfigurationSetEventDestination; one already gone is fine."""
+        self.caller.call(
+            "DeleteConfigurationSetEventDestination",
+            {"ConfigurationSetName": set_name, "EventDestinationName": destination_name},
+            destination=destination_name,
+            tolerate=_MISSING,
+        )
+
+    def apply_settings(
+        self, desired: ConfigurationSetSpec, old: ConfigurationSetSpec | None, live: LiveSet | None
+    ) -> None:
+        """Nothing: v1 sets have no default settings."""
+
+    def apply_tags(self, desired: ConfigurationSetSpec, old: ConfigurationSetSpec) -> None:
+        """Nothing: v1 sets have no tags."""
+
+    def begin_cleanup(self) -> None:
+        """Retries may now use the time kept in reserve."""
+        self.caller.use_reserve()
+
+    def attributes(self, name: str) -> dict[str, str]:
+        """``ConfigurationSetName`` only: v1 sets have no ARN."""
+        return {"ConfigurationSetName": name}

@@ -21,6 +21,8 @@ from cdk_smsvoice import (
     EventDestinationOptions,
     EventType,
     MessageType,
+    VoiceConfigurationSet,
+    VoiceEventType,
 )
 
 
@@ -127,4 +129,38 @@ def scenarios() -> Synthesized:
             sns.Topic.from_topic_arn(imported, "T", "arn:aws:sns:us-east-1:123456789012:ext")
         ),
     )
+
+    voice = Stack(app, "Voice")
+    voice_key = kms.Key(voice, "Key", enable_key_rotation=True)
+    voice_topic = sns.Topic(voice, "Topic", master_key=voice_key)
+    voice_logs = logs.LogGroup(voice, "Logs", retention=logs.RetentionDays.ONE_WEEK)
+    voice_stream = _stream(voice, "Stream")
+    voice_role = iam.Role(
+        voice, "GivenRole", assumed_by=iam.ServicePrincipal("sms-voice.amazonaws.com")
+    )
+    calls = VoiceConfigurationSet(
+        voice,
+        "Calls",
+        configuration_set_name="calls",
+        removal_policy=RemovalPolicy.RETAIN,
+        event_destinations={
+            "Logs": EventDestinationOptions(
+                destination=EventDestination.cloud_watch_logs(voice_logs)
+            )
+        },
+    )
+    calls.add_event_destination(
+        "Topic",
+        destination=EventDestination.sns_topic(voice_topic),
+        events=[VoiceEventType.ANSWERED, VoiceEventType.COMPLETED_CALL],
+        enabled=False,
+    )
+    calls.add_event_destination(
+        "Stream",
+        destination=EventDestination.firehose(voice_stream, role=voice_role),
+        event_destination_name="to-lake",
+    )
+    VoiceConfigurationSet(voice, "Generated")
+    ConfigurationSet(voice, "Texts")  # v1 and v2 sets share the stack's one provider
+    Tags.of(voice).add("team", "voice")
     return synthesize(app)

@@ -9,12 +9,28 @@ from pathlib import Path
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
-def _usage_example() -> str:
+def _example(heading: str) -> str:
+    """The first python block after ``heading``."""
     text = README.read_text(encoding="utf-8")
-    usage = text[text.index("## Usage") :]
-    match = re.search(r"```python\n(.*?)```", usage, re.DOTALL)
-    assert match, "README has no python example under ## Usage"
+    section = text[text.index(heading) :]
+    match = re.search(r"```python\n(.*?)```", section, re.DOTALL)
+    assert match, f"README has no python example under {heading}"
     return match.group(1)
+
+
+def _usage_example() -> str:
+    return _example("## Usage")
+
+
+def _run(script_text: str, tmp_path: Path) -> str:
+    """Run a script in a fresh interpreter (the jsii kernel of this test session fixed its
+    environment when it started, so CDK_OUTDIR must reach a new process); its template.
+    """
+    script = tmp_path / "example.py"
+    script.write_text(script_text, encoding="utf-8")
+    env = {**os.environ, "CDK_OUTDIR": str(tmp_path / "out")}
+    subprocess.run([sys.executable, str(script)], check=True, env=env, cwd=tmp_path)
+    return (tmp_path / "out" / "Messaging.template.json").read_text()
 
 
 def test_quickstart_is_the_two_make_commands() -> None:
@@ -25,14 +41,15 @@ def test_quickstart_is_the_two_make_commands() -> None:
 
 
 def test_usage_example_runs_as_written(tmp_path: Path) -> None:
-    """In a fresh interpreter, as a user would run it (the jsii kernel of this test session
-    fixed its environment when it started, so CDK_OUTDIR must reach a new process).
-    """
-    script = tmp_path / "example.py"
-    script.write_text(_usage_example(), encoding="utf-8")
-    env = {**os.environ, "CDK_OUTDIR": str(tmp_path / "out")}
-    subprocess.run([sys.executable, str(script)], check=True, env=env, cwd=tmp_path)
-    template = (tmp_path / "out" / "Messaging.template.json").read_text()
+    template = _run(_usage_example(), tmp_path)
     assert "Custom::SmsVoiceV2ConfigurationSet" in template
     assert '"ConfigurationSetName": "alerts"' in template
     assert '"to-lake"' in template
+
+
+def test_v1_example_runs_where_it_says(tmp_path: Path) -> None:
+    usage = _usage_example()
+    head, tail = usage.rsplit("app.synth()", 1)
+    template = _run(head + _example("### v1 voice sets") + "app.synth()" + tail, tmp_path)
+    assert "Custom::SmsVoiceV1ConfigurationSet" in template
+    assert '"NO_ANSWER"' in template

@@ -743,11 +743,11 @@ class FakeSmsVoiceV1:
             if set_name not in self.sets:  # SendVoiceMessage declares no NotFoundException
                 raise _bad(f"Configuration set '{set_name}' does not exist.")
         content = params.get("Content") or {}
-        for kind in MESSAGE_TYPES:
-            text = (content.get(kind) or {}).get("Text") if kind in content else None
-            if kind in content and not text:
+        for kind in (k for k in MESSAGE_TYPES if k in content):
+            text = content[kind].get("Text")
+            if not text:
                 raise _bad(f"Content.{kind}.Text is required.")
-            if text is not None and len(text) > MAX_MESSAGE_CHARACTERS:
+            if len(text) > MAX_MESSAGE_CHARACTERS:
                 raise _bad(
                     f"Content.{kind}.Text must be at most {MAX_MESSAGE_CHARACTERS} characters."
                 )
@@ -768,9 +768,7 @@ def _name(params: Params, member: str, kind: str) -> str:
     if value is None:
         raise _bad(f"{member} is required.")
     if not isinstance(value, str) or NAME_PATTERN.fullmatch(value) is None:
-        raise _bad(
-            f"Invalid {kind} name '{value}': use 1-64 characters of A-Z, a-z, 0-9, _ and -."
-        )
+        raise _bad(f"Invalid {kind} name '{value}': use 1-64 characters of A-Z, a-z, 0-9, _ and -.")
     return value
 
 
@@ -800,7 +798,8 @@ def _wire_response(
     parser = create_parser(service_model().resolved_protocol)
     parsed: Response = parser.parse(response_dict, model.output_shape)
     if status >= 300:  # botocore's second pass for modeled error fields
-        shape = service_model().shape_for_error_code(parsed.get("Error", {}).get("Code"))
+        code = parsed.get("Error", {}).get("Code")
+        shape = service_model().shape_for_error_code(code) if code else None
         if shape is not None:
             parsed.update(parser.parse(response_dict, shape))
     parsed["ResponseMetadata"]["RetryAttempts"] = 0

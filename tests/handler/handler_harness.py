@@ -29,6 +29,8 @@ RESOURCE_TYPE = "Custom::SmsVoiceV2ConfigurationSet"
 OWNER_TAG = "cdk-smsvoice:owner"
 PROTECT_A = "protect-0123456789abcdef"
 PROTECT_B = "protect-fedcba9876543210"
+INVOCATION_GAP = 2.0
+"""Virtual seconds between two invocations."""
 CREATE_FAILED_MARKER = "AWSCDK::CustomResourceProviderFramework::CREATE_FAILED"
 
 _TEMPLATES = {
@@ -93,6 +95,7 @@ def make_event(
     physical_id: str | None = None,
     request_id: str | None = None,
     logical_id: str | None = None,
+    resource_type: str = RESOURCE_TYPE,
 ) -> dict[str, Any]:
     """An event as the CDK Provider framework passes it to ``on_event``.
 
@@ -101,6 +104,7 @@ def make_event(
     """
     event = load_event(_TEMPLATES[request_type])
     event["RequestId"] = request_id or str(uuid.uuid4())
+    event["ResourceType"] = resource_type
     if logical_id is not None:
         event["LogicalResourceId"] = logical_id
     event["ResourceProperties"] = {"ServiceToken": SERVICE_TOKEN, **copy.deepcopy(dict(props))}
@@ -149,8 +153,12 @@ def _no_network(**_: Any) -> None:
 class Harness:
     """One account/Region: the fake service, a real boto3 client on it, and virtual time."""
 
-    def __init__(self, fake: FakeSmsVoiceV2, policy: RetryPolicy | None = None) -> None:
+    def __init__(
+        self, fake: Any, policy: RetryPolicy | None = None, *, service: str = SERVICE
+    ) -> None:
+        """``fake`` answers ``service``: a FakeSmsVoiceV2 (the default) or a FakeSmsVoiceV1."""
         self.fake = fake
+        self.service = service
         self.clock = VirtualClock()
         self.policy = policy or RetryPolicy()
         self.timeline: list[tuple[str, float]] = []
@@ -160,11 +168,11 @@ class Harness:
         session = boto3.session.Session(
             aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
         )
-        self.client = session.client(SERVICE)
+        self.client = session.client(self.service)
         self.client.meta.events.register("before-send", _no_network)
         # Registered first at the fake's own (most specific) level, so it runs before the fake
         # answers: botocore stops at the first handler that returns a response.
-        self.client.meta.events.register_first(f"before-call.{SERVICE}.*", self._record)
+        self.client.meta.events.register_first(f"before-call.{self.service}.*", self._record)
         fake.attach(self.client)
         self.last_context: VirtualContext | None = None
 
@@ -173,7 +181,7 @@ class Harness:
         self._invocation_of_call.append(self.invocations)
 
     def _client_factory(self, service: str) -> Any:
-        if service == SERVICE:
+        if service == self.service:
             return self.client
         # Any other service gets a client that must never be used.
         session = boto3.session.Session(
@@ -186,6 +194,9 @@ class Harness:
     def run(self, event: Mapping[str, Any], *, timeout: float = 600.0) -> dict[str, Any]:
         """Invoke the handler the way Lambda would, ``timeout`` seconds before it times out."""
         self.invocations += 1
+        # CloudFormation takes seconds between requests; without a gap the first call of one
+        # invocation would land in the same instant as the last call of the previous one.
+        self.clock.now += INVOCATION_GAP
         self.last_context = VirtualContext(self.clock, self.clock.now + timeout)
         return dispatch.handle(
             event,  # type: ignore[arg-type]

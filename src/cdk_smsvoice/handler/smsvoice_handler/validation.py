@@ -35,6 +35,20 @@ def _show(value: Any) -> str:
     return text if len(text) <= 160 else text[:157] + "..."
 
 
+def _what_breaks(error: JsonSchemaValueException) -> str:
+    """The offending part of the value, as briefly as the rule allows."""
+    definition = error.definition if isinstance(error.definition, dict) else {}
+    if error.rule in ("maxItems", "minItems") and isinstance(error.value, list):
+        limit = definition.get(error.rule)
+        relation = "more" if error.rule == "maxItems" else "fewer"
+        return f"{len(error.value)} items ({relation} than the limit of {limit})"
+    if error.rule == "additionalProperties" and isinstance(error.value, dict):
+        known = definition.get("properties", {})
+        extra = sorted(k for k in error.value if k not in known)
+        return f"the propert{'y' if len(extra) == 1 else 'ies'} {', '.join(extra)}"
+    return _show(error.value)
+
+
 def validate_properties(resource_type: str, properties: Mapping[str, Any]) -> None:
     """Raise InvalidPropertiesError for the first way ``properties`` break the schema."""
     document = {"ResourceType": resource_type, "ResourceProperties": dict(properties)}
@@ -46,7 +60,9 @@ def validate_properties(resource_type: str, properties: Mapping[str, Any]) -> No
             error.definition.get("description") if isinstance(error.definition, dict) else None
         )
         if isinstance(description, str):
-            problem = f"{_show(error.value)} breaks the rule '{error.rule}'. Allowed: {description}"
+            problem = (
+                f"{_what_breaks(error)} breaks the rule '{error.rule}'. Allowed: {description}"
+            )
         else:
             problem = error.message.replace("data.ResourceProperties", "$").replace("data.", "$.")
             problem = f"{problem} (value: {_show(error.value)})"

@@ -65,13 +65,21 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 import botocore.session
 from botocore import xform_name
 from botocore.awsrequest import AWSResponse, HeadersDict
-from botocore.model import OperationModel, ServiceModel, Shape
+from botocore.model import (
+    ListShape,
+    MapShape,
+    OperationModel,
+    ServiceModel,
+    Shape,
+    StringShape,
+    StructureShape,
+)
 from botocore.parsers import create_parser
 from botocore.validate import ParamValidationDecorator, ParamValidator
 
@@ -112,9 +120,16 @@ def service_model() -> ServiceModel:
     return botocore.session.get_session().get_service_model(SERVICE_NAME)
 
 
+def error_shape(code: str) -> Shape | None:
+    """Return the model's shape for error ``code``, or ``None`` if it is not modeled."""
+    # botocore-stubs annotate the code as int; botocore looks it up by name.
+    shape: Shape | None = cast(Any, service_model()).shape_for_error_code(code)
+    return shape
+
+
 def default_status(code: str) -> int:
     """Return the HTTP status botocore's model gives error ``code`` (400 if unmodeled)."""
-    shape = service_model().shape_for_error_code(code)
+    shape = error_shape(code)
     if shape is not None:
         status: int = shape.metadata["error"]["httpStatusCode"]
         return status
@@ -126,20 +141,20 @@ def constraint_violations(shape: Shape, value: Any, path: str = "") -> list[tupl
     meta = shape.metadata
     here = path or shape.name
     found: list[tuple[str, str]] = []
-    if shape.type_name == "structure" and isinstance(value, Mapping):
+    if isinstance(shape, StructureShape) and isinstance(value, Mapping):
         for name, member in shape.members.items():
             if value.get(name) is not None:
                 found += constraint_violations(member, value[name], f"{path}.{name}".lstrip("."))
-    elif shape.type_name == "list" and isinstance(value, list):
+    elif isinstance(shape, ListShape) and isinstance(value, list):
         if "max" in meta and len(value) > meta["max"]:
             found.append((here, f"must contain at most {meta['max']} items"))
         for i, item in enumerate(value):
             found += constraint_violations(shape.member, item, f"{here}[{i}]")
-    elif shape.type_name == "map" and isinstance(value, Mapping):
+    elif isinstance(shape, MapShape) and isinstance(value, Mapping):
         for key, item in value.items():
             found += constraint_violations(shape.key, key, f"{here}.<key>")
             found += constraint_violations(shape.value, item, f"{here}[{key}]")
-    elif shape.type_name == "string" and isinstance(value, str):
+    elif isinstance(shape, StringShape) and isinstance(value, str):
         if "max" in meta and len(value) > meta["max"]:
             found.append((here, f"length must be at most {meta['max']}"))
         if shape.enum and value not in shape.enum:
@@ -464,7 +479,7 @@ class FakeSmsVoiceV1:
     def _error_response(
         self, model: OperationModel, err: _ServiceError, request: Mapping[str, Any]
     ) -> tuple[AWSResponse, Response]:
-        shape = service_model().shape_for_error_code(err.code)
+        shape = error_shape(err.code)
         if not err.injected:
             declared = {s.name: s.metadata["error"]["httpStatusCode"] for s in model.error_shapes}
             if declared.get(err.code) != err.status:
@@ -477,6 +492,8 @@ class FakeSmsVoiceV1:
         return _wire_response(model, err.status, body, request, error_code=err.code)
 
     def _check_request(self, model: OperationModel, request: Params) -> None:
+        if model.input_shape is None:
+            raise AssertionError(f"{model.name} has no input shape")
         problems = shape_problems(model.input_shape, request)
         if problems:
             raise _bad("; ".join(problems))
@@ -795,16 +812,18 @@ def _wire_response(
         "body": payload,
         "context": {"operation_name": model.name},
     }
+    if model.output_shape is None:
+        raise AssertionError(f"{model.name} has no output shape")
     parser = create_parser(service_model().resolved_protocol)
     parsed: Response = parser.parse(response_dict, model.output_shape)
     if status >= 300:  # botocore's second pass for modeled error fields
         code = parsed.get("Error", {}).get("Code")
-        shape = service_model().shape_for_error_code(code) if code else None
+        shape = error_shape(code) if code else None
         if shape is not None:
             parsed.update(parser.parse(response_dict, shape))
     parsed["ResponseMetadata"]["RetryAttempts"] = 0
-    http = AWSResponse(request.get("url"), status, headers, None)
-    http._content = payload  # what AWSResponse.content would have read from the socket
+    # botocore only reads status_code from this object when before-call answers the call
+    http = AWSResponse(request.get("url") or "", status, cast(Any, headers), None)
     return http, parsed
 
 

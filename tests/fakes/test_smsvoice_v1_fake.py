@@ -9,6 +9,7 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, ParamValidationError
+from botocore.model import StringShape, StructureShape
 
 from . import smsvoice_v1
 from .smsvoice_v1 import (
@@ -117,9 +118,12 @@ def _names(fake: FakeSmsVoiceV1, conf: str) -> list[str]:
 
 
 def test_constants_agree_with_botocore_model() -> None:
-    assert list(EVENT_TYPES) == service_model().shape_for("EventType").enum
-    definition = service_model().shape_for("EventDestinationDefinition").members
-    assert set(SINK_MEMBERS) <= set(definition)
+    event_type = service_model().shape_for("EventType")
+    assert isinstance(event_type, StringShape)
+    assert list(EVENT_TYPES) == event_type.enum
+    definition = service_model().shape_for("EventDestinationDefinition")
+    assert isinstance(definition, StructureShape)
+    assert set(SINK_MEMBERS) <= set(definition.members)
     assert {
         code: default_status(code)
         for code in (

@@ -647,8 +647,8 @@ def test_rollback_of_a_successful_rename(harness: Harness, cleanup_properties: s
         "Data": {"Arn": ARN_PREFIX + NAME, "ConfigurationSetName": NAME},
     }
     assert live_state(harness.fake, NAME) == before
-    mutating = [c for c in harness.calls() if c not in ("CreateConfigurationSet", DESCRIBE)]
-    assert set(mutating) <= {"ListTagsForResource", "TagResource"}, harness.calls()
+    # Refused create, ownership tag (which also gives the live tags), one read: no change.
+    assert harness.calls() == ["CreateConfigurationSet", "ListTagsForResource", DESCRIBE]
     assert "alerts-prod-v2" in harness.fake.sets
 
     # UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS: Delete of the new physical id. Whichever
@@ -660,6 +660,27 @@ def test_rollback_of_a_successful_rename(harness: Harness, cleanup_properties: s
     assert deleted["PhysicalResourceId"] == "alerts-prod-v2"
     assert set(harness.fake.sets) == {NAME}
     assert live_state(harness.fake, NAME) == before
+
+
+def test_rollback_of_a_rename_restores_changed_tag_values_and_keeps_manual_tags(
+    harness: Harness,
+) -> None:
+    old = properties()
+    harness.deploy(old)
+    new = properties(ConfigurationSetName="alerts-prod-v2")
+    _update(harness, old, new)
+    (key, value), *_ = [(t["Key"], t["Value"]) for t in old["Tags"]]
+    harness.fake.sets[NAME].tags[key] = "changed by hand"
+    harness.fake.sets[NAME].tags["added-by-hand"] = "yes"
+
+    harness.reset_calls()
+    harness.run(make_event("Update", old, old=new, physical_id="alerts-prod-v2"))
+
+    assert harness.fake.params_of("TagResource") == [
+        {"ResourceArn": ARN_PREFIX + NAME, "Tags": [{"Key": key, "Value": value}]}
+    ]
+    assert harness.fake.sets[NAME].tags["added-by-hand"] == "yes"
+    assert "UntagResource" not in harness.calls()
 
 
 def test_rollback_of_a_failed_rename_leaves_the_old_set_as_it_was(harness: Harness) -> None:

@@ -110,7 +110,9 @@ class V1Backend:
     ) -> None:
         """Nothing: v1 sets have no default settings."""
 
-    def apply_tags(self, desired: ConfigurationSetSpec, old: ConfigurationSetSpec) -> None:
+    def apply_tags(
+        self, desired: ConfigurationSetSpec, old: ConfigurationSetSpec | None, live: LiveSet
+    ) -> None:
         """Nothing: v1 sets have no tags."""
 
     def begin_cleanup(self) -> None:

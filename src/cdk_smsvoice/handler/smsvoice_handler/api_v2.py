@@ -1,6 +1,6 @@
 """The AWS End User Messaging SMS and Voice v2 API (``pinpoint-sms-voice-v2``)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .backend import Ownership, SetAlreadyExistsError
@@ -23,6 +23,8 @@ class V2Backend:
     caller: ApiCaller
     arn_prefix: str
     """``arn:{partition}:sms-voice:{region}:{account}:configuration-set/``."""
+    _tags_read: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Tags that :meth:`ownership` read, by set name, for :meth:`read_set` to report."""
 
     def arn(self, name: str) -> str:
         """The set's ARN."""
@@ -64,6 +66,7 @@ class V2Backend:
             default_sender_id=data.get("DefaultSenderId"),
             message_feedback_enabled=data.get("DefaultMessageFeedbackEnabled"),
             protect_configuration_id=data.get("ProtectConfigurationId"),
+            tags=self._tags_read.get(name),
         )
 
     def delete_set(self, name: str) -> bool:
@@ -85,6 +88,7 @@ class V2Backend:
             # telling them apart takes one more (cheap) call.
             return Ownership.UNKNOWN if self.read_set(name) else Ownership.MISSING
         tags = {t["Key"]: t["Value"] for t in response.get("Tags", [])}
+        self._tags_read[name] = {k: v for k, v in tags.items() if k != OWNER_TAG_KEY}
         return Ownership.OWNED if tags.get(OWNER_TAG_KEY) == owner else Ownership.FOREIGN
 
     def _sink_params(self, destination: Destination) -> dict[str, Any]:
@@ -179,10 +183,16 @@ class V2Backend:
                 },
             )
 
-    def apply_tags(self, desired: ConfigurationSetSpec, old: ConfigurationSetSpec) -> None:
-        """UntagResource for keys that went away, TagResource for new or changed values."""
-        want, had = dict(desired.tags), dict(old.tags)
-        removed = sorted(set(had) - set(want))
+    def apply_tags(
+        self, desired: ConfigurationSetSpec, old: ConfigurationSetSpec | None, live: LiveSet
+    ) -> None:
+        """UntagResource for keys ``old`` declared that went away (tags added by hand stay),
+        TagResource for new or changed values: compared with the live tags when known.
+        """
+        want = dict(desired.tags)
+        declared = dict(old.tags) if old else {}
+        had = live.tags if live.tags is not None else declared
+        removed = sorted(k for k in declared if k not in want and k in had)
         changed = [{"Key": k, "Value": v} for k, v in want.items() if had.get(k) != v]
         arn = self.arn(desired.name)
         if removed:

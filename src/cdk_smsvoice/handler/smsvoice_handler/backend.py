@@ -52,8 +52,12 @@ class Backend(Protocol):
     ) -> None:
         """Make the set's defaults match ``desired``, unsetting what ``old`` had set."""
 
-    def apply_tags(self, desired: ConfigurationSetSpec, old: ConfigurationSetSpec) -> None:
-        """Tag and untag so the set's tags go from ``old``'s to ``desired``'s."""
+    def apply_tags(
+        self, desired: ConfigurationSetSpec, old: ConfigurationSetSpec | None, live: LiveSet
+    ) -> None:
+        """Tag and untag so the set's tags become ``desired``'s: from the live tags when they
+        were read, else from ``old``'s.
+        """
 
     def begin_cleanup(self) -> None:
         """Let the calls that follow retry into the time kept in reserve for cleanup."""

@@ -213,7 +213,7 @@ def reconcile(
             name, destination, request.token("destination", name, destination.name)
         )
     backend.apply_settings(spec, old, live)
-    backend.apply_tags(spec, old or ConfigurationSetSpec(name=name))
+    backend.apply_tags(spec, old, live)
 
 
 def delete(backend: Backend, request: Request, physical_id: str) -> Outcome:

@@ -101,3 +101,5 @@ class LiveSet:
     default_sender_id: str | None = None
     message_feedback_enabled: bool | None = None
     protect_configuration_id: str | None = None
+    tags: dict[str, str] | None = None
+    """The user's tags (ownership tag excluded) when they were read; None when unknown."""

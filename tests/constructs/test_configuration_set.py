@@ -386,3 +386,23 @@ def test_attributes_are_tokens_of_the_custom_resource() -> None:
     cs = ConfigurationSet(stack, "Set")
     logical_id = stack.resolve(cs.configuration_set_name)["Ref"]
     assert stack.resolve(cs.configuration_set_arn) == {"Fn::GetAtt": [logical_id, "Arn"]}
+
+
+def test_provider_explains_the_scanner_findings_that_do_not_apply(
+    scenarios: Synthesized,
+) -> None:
+    """Checkov reads ``Metadata.checkov.skip``; each skip carries its reason."""
+    template = scenarios.template("Full")
+    checked = {
+        "AWS::Lambda::Function": {"CKV_AWS_115", "CKV_AWS_116", "CKV_AWS_117", "CKV_AWS_173"},
+        "AWS::Logs::LogGroup": {"CKV_AWS_158"},
+    }
+    for type_, ids in checked.items():
+        provider_resources = {
+            k: v for k, v in template.find_resources(type_).items() if "CdkSmsVoice" in k
+        }
+        assert len(provider_resources) == 2, provider_resources
+        for resource in provider_resources.values():
+            skips = resource["Metadata"]["checkov"]["skip"]
+            assert {s["id"] for s in skips} == ids
+            assert all(len(s["comment"]) > 30 for s in skips)

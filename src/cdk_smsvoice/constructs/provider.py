@@ -4,6 +4,7 @@ from aws_cdk import (
     Acknowledgment,
     Aws,
     CfnElement,
+    CfnResource,
     Duration,
     RemovalPolicy,
     Stack,
@@ -148,6 +149,7 @@ class SmsVoiceProvider(Construct):
         self._passable: set[str] = set()
         self._v1_allowed = False
         self._acknowledge_findings()
+        self._explain_to_scanners(handler_logs, framework_logs)
 
     def _acknowledge_findings(self) -> None:
         """Acknowledge the cdk-nag findings that least privilege cannot remove, with reasons."""
@@ -179,6 +181,31 @@ class SmsVoiceProvider(Construct):
                 id=f"AwsSolutions-IAM5[Resource::<{on_event_id}.Arn>:*]",
                 reason="The CDK Provider framework may invoke any version of our handler.",
             ),
+        )
+
+    def _explain_to_scanners(self, *log_groups: logs.LogGroup) -> None:
+        """Record, as Checkov skip metadata with reasons, the findings that do not apply."""
+        functions = [self.on_event, self.provider.node.find_child("framework-onEvent")]
+        for function in functions:
+            _skip(
+                function,
+                CKV_AWS_115="CloudFormation sends one request per resource; a reserved "
+                "concurrency would take capacity from the account and throttle deploys.",
+                CKV_AWS_116="Invoked synchronously (CloudFormation, then the Provider "
+                "framework): failures go back to CloudFormation, a DLQ would never receive one.",
+                CKV_AWS_117="Calls only AWS APIs; a VPC would add NAT or endpoints for no gain.",
+                CKV_AWS_173="The environment holds function names, never secrets.",
+            )
+        for log_group in log_groups:
+            _skip(
+                log_group,
+                CKV_AWS_158="Holds request logs without secrets; encrypted at rest by "
+                "CloudWatch Logs.",
+            )
+        _skip(
+            self.handler_role,
+            CKV_AWS_111="sms-voice:CreateConfigurationSet and the v1 actions have no resource "
+            "types; v2 creation requires the cdk-smsvoice:owner request tag.",
         )
 
     @property
@@ -227,6 +254,13 @@ class SmsVoiceProvider(Construct):
                 "cdk-smsvoice provider; rename your construct"
             )
         return cls(stack, PROVIDER_ID)
+
+
+def _skip(construct: Construct, **reasons: str) -> None:
+    cfn = construct.node.default_child
+    assert isinstance(cfn, CfnResource)
+    skips = [{"id": check, "comment": reason} for check, reason in reasons.items()]
+    cfn.add_metadata("checkov", {"skip": skips})
 
 
 def _write_logs(log_group: logs.ILogGroup) -> iam.PolicyDocument:

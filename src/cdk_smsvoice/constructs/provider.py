@@ -14,7 +14,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import custom_resources as cr
-from constructs import Construct
+from constructs import Construct, IConstruct
 
 from ..handler_paths import HANDLER_DIR
 
@@ -256,7 +256,7 @@ class SmsVoiceProvider(Construct):
         return cls(stack, PROVIDER_ID)
 
 
-def _skip(construct: Construct, **reasons: str) -> None:
+def _skip(construct: IConstruct, **reasons: str) -> None:
     cfn = construct.node.default_child
     assert isinstance(cfn, CfnResource)
     skips = [{"id": check, "comment": reason} for check, reason in reasons.items()]

@@ -73,6 +73,21 @@ def test_default_client_honours_aws_default_region_and_retry_settings(
     assert client.meta.config.user_agent_extra == "cdk-smsvoice"
 
 
+def test_default_client_leaves_retries_to_the_handler_and_bounds_each_attempt(
+    sdk_env: pytest.MonkeyPatch,
+) -> None:
+    """botocore's own retries and 60 s timeouts would hide minutes from the handler's deadline."""
+    sdk_env.setenv("AWS_REGION", "us-east-1")
+
+    config = dispatch.default_client("pinpoint-sms-voice").meta.config
+
+    assert config.retries["total_max_attempts"] == 1
+    assert config.connect_timeout == dispatch.CONNECT_TIMEOUT_SECONDS
+    assert config.read_timeout == dispatch.READ_TIMEOUT_SECONDS
+    single_call = dispatch.CONNECT_TIMEOUT_SECONDS + dispatch.READ_TIMEOUT_SECONDS
+    assert single_call < dispatch.CLEANUP_RESERVE_SECONDS - dispatch.RESPONSE_MARGIN_SECONDS
+
+
 def test_lambda_sets_both_region_variables_and_they_agree(sdk_env: pytest.MonkeyPatch) -> None:
     sdk_env.setenv("AWS_REGION", "us-west-2")
     sdk_env.setenv("AWS_DEFAULT_REGION", "us-west-2")

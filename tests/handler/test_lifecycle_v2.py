@@ -540,8 +540,24 @@ def test_update_with_invalid_old_properties_still_converges(harness: Harness) ->
 
     _update(harness, old, props)
 
-    assert harness.calls() == [DESCRIBE, "TagResource"]
+    assert harness.calls() == [DESCRIBE]
     assert live_state(harness.fake, NAME) == expected_state(props)
+
+
+def test_old_properties_of_another_schema_version_still_say_what_to_remove(
+    harness: Harness,
+) -> None:
+    """Old properties that no longer validate are read leniently: a destination they declared
+    and the new template dropped is still deleted."""
+    props = properties()
+    harness.deploy(props)
+    old = {**props, "SchemaVersion": "2"}
+    new = _without_destination(props, "Logs")
+
+    _update(harness, old, new)
+
+    assert harness.calls() == [DESCRIBE, "DeleteEventDestination"]
+    assert live_state(harness.fake, NAME) == expected_state(new)
 
 
 # ------------------------------------------------------------------------------ Rename
@@ -699,8 +715,30 @@ def test_rollback_of_a_failed_rename_leaves_the_old_set_as_it_was(harness: Harne
     response = harness.run(make_event("Update", old, old=new, physical_id=NAME))
 
     assert response["PhysicalResourceId"] == NAME
-    assert harness.calls() == [DESCRIBE]
+    # The old properties name the other set, so they are not taken as this set's history;
+    # without it the tags are sent again (idempotent), and nothing else is touched.
+    assert harness.calls() == [DESCRIBE, "TagResource"]
     assert live_state(harness.fake, NAME) == before
+
+
+def test_rollback_of_a_failed_rename_keeps_what_was_added_by_hand(harness: Harness) -> None:
+    """The failed rename's properties declared a destination and a sender id that exist on the
+    old set only because someone added them by hand: the rollback must not remove them."""
+    old = properties(DefaultSenderId=None)
+    harness.deploy(old)
+    audit = _audit_destination()
+    harness.fake.add_destination(NAME, "Audit", {"SnsDestination": {"TopicArn": AUDIT_TOPIC}})
+    harness.fake.sets[NAME].default_sender_id = "HandMade"
+    new = properties(ConfigurationSetName="alerts-prod-v2", DefaultSenderId="HandMade")
+    new["EventDestinations"].append(audit)
+    harness.fake.fail("CreateEventDestination", "ValidationException", "No such log group")
+    with pytest.raises(ApiCallError):
+        _update(harness, old, new)
+
+    harness.run(make_event("Update", old, old=new, physical_id=NAME))
+
+    assert "Audit" in harness.fake.sets[NAME].event_destinations
+    assert harness.fake.sets[NAME].default_sender_id == "HandMade"
 
 
 # ------------------------------------------------------------------------------ Delete

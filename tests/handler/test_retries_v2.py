@@ -7,6 +7,7 @@ import itertools
 import pytest
 from fakes.smsvoice_v2 import FakeSmsVoiceV2
 from handler_harness import NAME, Harness, expected_state, live_state, make_event, properties
+from smsvoice_handler import dispatch
 from smsvoice_handler.calls import ApiCallError, RetryPolicy
 
 IAM_MESSAGE = (
@@ -148,15 +149,24 @@ def test_retries_stop_before_the_lambda_times_out(harness: Harness) -> None:
     harness.fake.fail("CreateConfigurationSet", "ThrottlingException", "Rate exceeded", times=500)
 
     with pytest.raises(ApiCallError) as raised:
-        harness.run(make_event("Create", properties()), timeout=40.0)
+        harness.run(make_event("Create", properties()), timeout=120.0)
 
     message = str(raised.value)
     assert "CreateConfigurationSet failed" in message
     assert "ThrottlingException" in message
     assert "Gave up after" in message
     assert "time is nearly out" in message
-    assert _elapsed(harness) < 40.0
+    # The last attempt may take as long as the client's timeouts allow, and still ends in time.
+    worst_attempt = dispatch.CONNECT_TIMEOUT_SECONDS + dispatch.READ_TIMEOUT_SECONDS
+    assert _elapsed(harness) + worst_attempt <= 120.0 - dispatch.CLEANUP_RESERVE_SECONDS
     assert harness.fake.sets == {}
+
+
+def test_no_call_starts_that_could_outlast_the_lambda(harness: Harness) -> None:
+    with pytest.raises(ApiCallError, match="no time left to call CreateConfigurationSet"):
+        harness.run(make_event("Create", properties()), timeout=20.0)
+
+    assert harness.calls() == []
 
 
 def test_a_create_that_runs_out_of_time_still_cleans_up(harness: Harness) -> None:
@@ -204,3 +214,37 @@ def test_a_custom_policy_is_honoured(fake: FakeSmsVoiceV2) -> None:
     times = harness.times_of("CreateEventDestination")
     assert all(b - a >= 2.5 - 1e-9 for a, b in itertools.pairwise(times))
     assert 10.0 <= times[-1] - times[0] <= 10.0 + 2.5 + 1e-9
+
+
+@pytest.mark.parametrize(
+    ("code", "message", "reason"),
+    [
+        ("ValidationException", "The role ARN is not valid", "INVALID_ARN"),
+        ("AccessDeniedException", "Account is disabled", "ACCOUNT_DISABLED"),
+        ("AccessDeniedException", "Reputation too low", "INSUFFICIENT_ACCOUNT_REPUTATION"),
+    ],
+)
+def test_standing_refusals_are_not_mistaken_for_iam_propagation(
+    harness: Harness, code: str, message: str, reason: str
+) -> None:
+    harness.fake.fail("CreateEventDestination", code, message, times=10_000, reason=reason)
+
+    with pytest.raises(ApiCallError, match=f"Reason: {reason}"):
+        harness.run(make_event("Create", properties()))
+
+    assert harness.fake.count("CreateEventDestination") == 1
+    assert harness.fake.sets == {}
+
+
+def test_a_new_role_not_yet_accessible_is_waited_for(harness: Harness) -> None:
+    harness.fake.fail(
+        "CreateEventDestination",
+        "ValidationException",
+        "Could not access the role",
+        times=3,
+        reason="RESOURCE_NOT_ACCESSIBLE",
+    )
+
+    harness.run(make_event("Create", properties()))
+
+    assert live_state(harness.fake, NAME) == expected_state(properties())

@@ -41,6 +41,8 @@ _SERVER_CODES = frozenset(
 _IAM_HINT = re.compile(
     r"(?i)(\biam\b|\brole\b|assume|passrole|permission|not authori[sz]ed|could not access)"
 )
+_PERMANENT_DENIALS = frozenset({"ACCOUNT_DISABLED", "INSUFFICIENT_ACCOUNT_REPUTATION"})
+"""AccessDeniedException Reasons (v2 model) that waiting does not change."""
 _NETWORK_ERRORS = (
     EndpointConnectionError,
     ConnectionClosedError,
@@ -128,6 +130,9 @@ class ApiCaller:
     clock: Clock = field(default_factory=SystemClock)
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     rng: random.Random = field(default_factory=random.Random)
+    max_call_seconds: float = 0.0
+    """The longest one attempt can take (the client's timeouts): no attempt starts unless it
+    can end by :attr:`deadline`."""
     pace_all_operations: bool = False
     """Pace every call against the previous one of any operation (v1's account-wide rate),
     instead of each operation against its own previous call (v2's per-operation rate)."""
@@ -162,6 +167,14 @@ class ApiCaller:
         iam_since: float | None = None
         while True:
             self._pace(operation)
+            if attempt == 0 and self.clock.monotonic() + self.max_call_seconds > self.deadline:
+                raise ApiCallError(
+                    f"{self.subject}: no time left to call {operation} before the Lambda "
+                    "function times out; the earlier calls used it up (see the log)",
+                    operation=operation,
+                    code=None,
+                    status=None,
+                )
             attempt += 1
             self.calls_made += 1
             try:
@@ -196,7 +209,7 @@ class ApiCaller:
     ) -> None:
         delay = min(self.policy.max_delay, self.policy.base_delay * 2 ** (attempt - 1))
         delay = delay / 2 + self.rng.uniform(0, delay / 2)
-        if self.clock.monotonic() + delay > self.deadline:
+        if self.clock.monotonic() + delay + self.max_call_seconds > self.deadline:
             raise self._error(operation, destination, error, attempt, gave_up=True) from error
         LOG.warning(
             "%s: %s %s error on attempt %d, retrying in %.1fs: %s",
@@ -241,15 +254,19 @@ def _retryable_kind(error: ClientError) -> str | None:
     err = error.response.get("Error", {})
     code = err.get("Code", "")
     status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+    reason = error.response.get("Reason") or err.get("Reason")
     if code in _THROTTLING_CODES or status == 429:
         return "throttling"
     if code in _SERVER_CODES or status >= 500:
         return "server"
-    if code == "AccessDeniedException" or code == "AccessDenied":
-        return "iam"
-    if code in ("ValidationException", "BadRequestException") and (
-        _IAM_HINT.search(str(err.get("Message", "")))
-        or (error.response.get("Reason") or err.get("Reason")) == "RESOURCE_NOT_ACCESSIBLE"
-    ):
-        return "iam"
+    if code in ("AccessDeniedException", "AccessDenied"):
+        # A Reason such as ACCOUNT_DISABLED is a standing refusal, not IAM propagation.
+        return None if reason in _PERMANENT_DENIALS else "iam"
+    if code in ("ValidationException", "BadRequestException"):
+        # A new role the service cannot assume yet; any other Reason (INVALID_ARN, ...) is the
+        # value's fault and retrying cannot help.
+        if reason == "RESOURCE_NOT_ACCESSIBLE":
+            return "iam"
+        if reason is None and _IAM_HINT.search(str(err.get("Message", ""))):
+            return "iam"
     return None

@@ -21,7 +21,7 @@ from .validation import InvalidPropertiesError, validate_properties
 LOG = logging.getLogger(__name__)
 logging.getLogger().setLevel(logging.INFO)
 
-CLEANUP_RESERVE_SECONDS = 30.0
+CLEANUP_RESERVE_SECONDS = 60.0
 """Time kept back from retries so that a failed Create can still undo its work."""
 
 RESPONSE_MARGIN_SECONDS = 5.0
@@ -57,17 +57,32 @@ ClientFactory = Callable[[str], Any]
 """Makes a boto3 client for a service name."""
 
 
+CONNECT_TIMEOUT_SECONDS = 5
+READ_TIMEOUT_SECONDS = 20
+"""Bounds on one HTTP attempt, well inside CLEANUP_RESERVE_SECONDS, so that no single call can
+carry the handler past its deadline (botocore's defaults are 60 s each)."""
+
+
 def default_client(service: str) -> Any:
     """A client from the standard SDK configuration: AWS_ENDPOINT_URL, AWS_MAX_ATTEMPTS,
     AWS_RETRY_MODE and the region all come from the environment.
 
     botocore reads the region from AWS_DEFAULT_REGION or the profile only; AWS_REGION, the
-    variable Lambda and every other AWS SDK use, takes precedence here.
+    variable Lambda and every other AWS SDK use, takes precedence here. Unless
+    AWS_MAX_ATTEMPTS or AWS_RETRY_MODE says otherwise, botocore makes one attempt per call:
+    the handler's own retries are the ones that know the deadline and the service's rate.
     """
     session = boto3.session.Session()
     region = os.environ.get("AWS_REGION") or session.region_name
+    retries_from_env = "AWS_MAX_ATTEMPTS" in os.environ or "AWS_RETRY_MODE" in os.environ
+    config = Config(
+        user_agent_extra="cdk-smsvoice",
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        read_timeout=READ_TIMEOUT_SECONDS,
+        retries=None if retries_from_env else {"total_max_attempts": 1},
+    )
     make_client: Callable[..., Any] = session.client  # the stubs' overloads want a literal name
-    return make_client(service, region_name=region, config=Config(user_agent_extra="cdk-smsvoice"))
+    return make_client(service, region_name=region, config=config)
 
 
 def on_event(event: Event, context: LambdaContext) -> dict[str, Any]:
@@ -118,6 +133,7 @@ def handle(
         policy=policy or RetryPolicy(),
         # v1 allows about one request a second in all; v2 one per second per operation.
         pace_all_operations=resource_type == V1_RESOURCE_TYPE,
+        max_call_seconds=CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS,
     )
     backend = _backend(resource_type, caller, event.get("StackId", ""))
     request = Request(
@@ -168,16 +184,22 @@ def _spec(resource_type: str, properties: Mapping[str, Any], subject: str) -> Co
 def _old_spec(
     resource_type: str, properties: Mapping[str, Any], subject: str
 ) -> ConfigurationSetSpec | None:
+    """The old properties; read leniently when they do not validate (written by another
+    release, say), since they only tell what this resource declared before.
+    """
     old = dict(properties)
     old.pop("ServiceToken", None)
     try:
         validate_properties(resource_type, old)
     except InvalidPropertiesError as error:
         LOG.warning(
-            "%s: old properties do not validate (%s); treating them as unknown", subject, error
+            "%s: old properties do not validate (%s); reading them leniently", subject, error
         )
+    try:
+        return ConfigurationSetSpec.from_properties(old)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        LOG.warning("%s: old properties unreadable (%s); treating them as unknown", subject, error)
         return None
-    return ConfigurationSetSpec.from_properties(old)
 
 
 def _response(outcome: Outcome) -> dict[str, Any]:

@@ -109,6 +109,10 @@ def update(
     """Converge the live set on ``spec``; a new name is a replacement."""
     if spec.name != physical_id:
         return _replace(backend, request, spec)
+    if old is not None and old.name != physical_id:
+        # The old properties describe another set: this is the rollback of a rename that
+        # failed, so nothing they declare was ever applied here and nothing may be removed.
+        old = None
     live = backend.read_set(spec.name)
     if live is None:
         LOG.warning(

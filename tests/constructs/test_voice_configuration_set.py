@@ -138,19 +138,24 @@ def test_topic_policy_admits_the_service_for_this_account(scenarios: Synthesized
 def test_provider_gets_the_v1_actions_only_where_a_voice_set_exists(
     scenarios: Synthesized,
 ) -> None:
-    def statements(stack: str) -> list[dict[str, Any]]:
-        found = []
-        for role in scenarios.template(stack).find_resources("AWS::IAM::Role").values():
-            for policy in role["Properties"].get("Policies", []):
-                if policy["PolicyName"] == "ConfigurationSets":
-                    found.extend(policy["PolicyDocument"]["Statement"])
-        return found
+    def voice_policies(stack: str) -> dict[str, Any]:
+        template = scenarios.template(stack)
+        return {
+            logical_id: policy
+            for logical_id, policy in template.find_resources("AWS::IAM::Policy").items()
+            if logical_id.startswith("CdkSmsVoiceProviderVoiceSetsPolicy")
+        }
 
-    voice = [s for s in statements("Voice") if s.get("Sid") == "ManageVoiceSets"]
-    assert voice == [
+    ((policy_id, policy),) = voice_policies("Voice").items()
+    assert policy["Properties"]["PolicyDocument"]["Statement"] == [
         {"Sid": "ManageVoiceSets", "Action": list(V1_ACTIONS), "Effect": "Allow", "Resource": "*"}
     ]
-    assert not [s for s in statements("Full") if s.get("Sid") == "ManageVoiceSets"]
+    ((role,),) = [policy["Properties"]["Roles"]]
+    assert role["Ref"].startswith("CdkSmsVoiceProviderHandlerRole")
+    # Each voice set depends on it, so a removed set is deleted before its permission is.
+    voice_sets = scenarios.template("Voice").find_resources(V1)
+    assert voice_sets and all(policy_id in r["DependsOn"] for r in voice_sets.values())
+    assert voice_policies("Full") == {}
 
 
 def test_v1_and_v2_sets_share_one_provider(scenarios: Synthesized) -> None:

@@ -147,7 +147,7 @@ class SmsVoiceProvider(Construct):
             framework_on_event_role=framework_role,
         )
         self._passable: set[str] = set()
-        self._v1_allowed = False
+        self._v1_policy: iam.Policy | None = None
         self._acknowledge_findings()
         self._explain_to_scanners(handler_logs, framework_logs)
 
@@ -213,19 +213,30 @@ class SmsVoiceProvider(Construct):
         """The ServiceToken of the custom resources."""
         return self.provider.service_token
 
-    def allow_v1(self) -> None:
-        """Let the handler manage v1 voice sets (called by the first VoiceConfigurationSet).
+    def allow_v1(self) -> iam.Policy:
+        """The handler's permission to manage v1 voice sets, created with the first
+        VoiceConfigurationSet of the stack; each v1 set depends on it.
+
+        It is a policy of its own, not a statement of the role's inline policy: when the last
+        voice set leaves the stack, CloudFormation deletes the set (cleanup) before the policy,
+        instead of updating the permission away before the Delete runs.
 
         v1 defines no IAM resource types, so its actions are granted on '*'; that includes
         sms-voice:CreateConfigurationSet, which v1 and v2 share, without the v2 owner-tag
         condition (v1 requests carry no tags).
         """
-        if self._v1_allowed:
-            return
-        self._v1_allowed = True
-        self._sets_policy.add_statements(
-            iam.PolicyStatement(sid="ManageVoiceSets", actions=list(V1_ACTIONS), resources=["*"])
-        )
+        if self._v1_policy is None:
+            self._v1_policy = iam.Policy(
+                self,
+                "VoiceSetsPolicy",
+                roles=[self.handler_role],
+                statements=[
+                    iam.PolicyStatement(
+                        sid="ManageVoiceSets", actions=list(V1_ACTIONS), resources=["*"]
+                    )
+                ],
+            )
+        return self._v1_policy
 
     def grant_pass_role(self, role: iam.IRole) -> None:
         """Let the handler pass ``role`` to SMS and Voice, and to nothing else."""

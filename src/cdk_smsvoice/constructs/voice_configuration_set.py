@@ -60,7 +60,7 @@ class VoiceConfigurationSet(ConfigurationSetBase):
             event_destinations=event_destinations,
             removal_policy=removal_policy,
         )
-        self.provider.allow_v1()
+        self._resource.node.add_dependency(self.provider.allow_v1())
         Aspects.of(self).add(_WarnAboutTags(self), priority=AspectPriority.READONLY)
 
     @property

@@ -12,6 +12,7 @@ import itertools
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError, ReadTimeoutError
 from fakes.smsvoice_v1 import FakeSmsVoiceV1
 from handler_harness import CREATE_FAILED_MARKER, Harness, make_event
 from smsvoice_handler.calls import ApiCallError, RetryPolicy
@@ -178,6 +179,48 @@ def test_create_never_adopts_an_existing_set_and_its_rollback_keeps_it(harness: 
     harness.run(event("Delete", props(), physical_id=CREATE_FAILED_MARKER))
     assert harness.calls() == []
     assert state(harness.fake) == before
+
+
+@pytest.mark.parametrize("lost_how", ["network", "5xx"])
+def test_a_create_whose_response_was_lost_takes_its_own_set_on_the_retry(
+    harness: Harness, lost_how: str
+) -> None:
+    """v1 has no idempotency token: the set exists, but the answer never arrived."""
+    lost: list[str] = []
+
+    def create_then_lose_the_answer(model: Any, **_: Any) -> None:
+        if model.name == "CreateConfigurationSet" and not lost:
+            lost.append(model.name)
+            harness.fake.add_set(NAME)  # the service created it...
+            if lost_how == "network":  # ...and the response never came back
+                raise ReadTimeoutError(endpoint_url="https://sms-voice.pinpoint.example")
+            raise ClientError(
+                {
+                    "Error": {"Code": "InternalServiceErrorException", "Message": "oops"},
+                    "ResponseMetadata": {"HTTPStatusCode": 500},
+                },
+                model.name,
+            )
+
+    harness.client.meta.events.register_first(
+        f"before-call.{SERVICE}.CreateConfigurationSet", create_then_lose_the_answer
+    )
+    properties = props()
+
+    response = harness.run(event("Create", properties))
+
+    assert response["PhysicalResourceId"] == NAME
+    assert state(harness.fake) == expected(properties)
+
+
+def test_a_throttled_create_never_takes_an_existing_empty_set(harness: Harness) -> None:
+    harness.fake.add_set(NAME)  # someone else's, empty
+    harness.fake.fail("CreateConfigurationSet", "TooManyRequestsException", "Slow down")
+
+    with pytest.raises(SetTakenError):
+        harness.run(event("Create", props()))
+
+    assert state(harness.fake) == {}
 
 
 # ---------------------------------------------------------------------------------- Update
@@ -376,6 +419,19 @@ def test_rollback_of_a_successful_rename(harness: Harness, cleanup_properties: s
 
     assert set(harness.fake.sets) == {NAME}
     assert state(harness.fake, NAME) == expected(old)
+
+
+def test_rollback_of_a_rename_tolerates_a_destination_added_by_hand(harness: Harness) -> None:
+    old = props()
+    deploy(harness, old)
+    new = props(name="calls-prod-v2")
+    update(harness, old, new)
+    harness.fake.add_destination(NAME, "manual", {"SnsDestination": {"TopicArn": TOPIC}})
+
+    response = harness.run(event("Update", old, old=new, physical_id="calls-prod-v2"))
+
+    assert response["PhysicalResourceId"] == NAME
+    assert "manual" in harness.fake.sets[NAME].event_destinations
 
 
 def test_rollback_of_a_rename_refuses_an_old_set_that_changed(harness: Harness) -> None:

@@ -33,8 +33,18 @@ class V1Backend:
             {"ConfigurationSetName": spec.name},
             tolerate=("AlreadyExistsException",),
         )
-        if response is None:
+        if response is None and not self._made_by_an_earlier_attempt(spec.name):
             raise SetAlreadyExistsError(spec.name)
+
+    def _made_by_an_earlier_attempt(self, name: str) -> bool:
+        """After an attempt whose outcome was unknown (network error, 5xx), AlreadyExists may
+        answer our own earlier attempt (v1 has no idempotency token). An empty set is then
+        taken to be that one.
+        """
+        if not self.caller.last_call_ambiguous:
+            return False
+        live = self.read_set(name)
+        return live is not None and not live.destinations
 
     def read_set(self, name: str) -> LiveSet | None:
         """GetConfigurationSetEventDestinations: the set's destinations, or None if no set."""

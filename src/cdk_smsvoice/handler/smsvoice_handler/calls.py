@@ -140,6 +140,9 @@ class ApiCaller:
     """Later deadline that :meth:`use_reserve` switches to, e.g. for cleanup after a failure."""
     _last_call: dict[str, float] = field(default_factory=dict)
     calls_made: int = 0
+    last_call_ambiguous: bool = False
+    """Whether an attempt of the latest :meth:`call` failed without saying if it took effect
+    (a network error or a 5xx)."""
 
     def use_reserve(self) -> None:
         """Let retries run on into the time kept in reserve (cleanup after a failed Create).
@@ -165,6 +168,7 @@ class ApiCaller:
         method = getattr(self.client, xform_name(operation))
         attempt = 0
         iam_since: float | None = None
+        self.last_call_ambiguous = False
         while True:
             self._pace(operation)
             if attempt == 0 and self.clock.monotonic() + self.max_call_seconds > self.deadline:
@@ -191,8 +195,10 @@ class ApiCaller:
                         kind = None
                 if kind is None:
                     raise self._error(operation, destination, error, attempt) from error
+                self.last_call_ambiguous |= kind == "server"
                 self._backoff(operation, destination, error, attempt, kind)
             except _NETWORK_ERRORS as error:
+                self.last_call_ambiguous = True
                 self._backoff(operation, destination, error, attempt, "network")
 
     def _pace(self, operation: str) -> None:

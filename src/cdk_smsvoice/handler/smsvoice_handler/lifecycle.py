@@ -147,9 +147,9 @@ def _own_set_back(
     """The live set when it is this resource's own (raise ``taken`` when it is not).
 
     With an ownership tag (v2) the tag decides. Without one (v1), the set counts as ours only
-    when it is exactly what ``spec`` describes, with at least one destination: a rename's
-    rollback finds the old set as the resource left it, while a stranger's set would have to
-    match every destination, sink ARN and event type. Nothing is changed either way.
+    when every destination ``spec`` declares (at least one) is live exactly as declared: a
+    rename's rollback finds the old set as the resource left it, while a stranger's set would
+    have to match every destination, sink ARN and event type.
     """
     owned = backend.ownership(spec.name, request.owner)
     if owned is Ownership.FOREIGN:
@@ -167,11 +167,12 @@ def _own_set_back(
 
 
 def _exactly(live: LiveSet | None, spec: ConfigurationSetSpec) -> bool:
+    """Every destination ``spec`` declares is live as declared (extras added by hand allowed)."""
     if live is None or not spec.destinations:
         return False
-    wanted = spec.destinations_by_name
-    return set(live.destinations) == set(wanted) and all(
-        live.destinations[name].same_as(destination) for name, destination in wanted.items()
+    return all(
+        name in live.destinations and live.destinations[name].same_as(destination)
+        for name, destination in spec.destinations_by_name.items()
     )
 
 

@@ -4,7 +4,7 @@ import re
 from typing import Any
 
 import pytest
-from aws_cdk import App, RemovalPolicy, Stack
+from aws_cdk import App, Aws, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
@@ -406,3 +406,13 @@ def test_provider_explains_the_scanner_findings_that_do_not_apply(
             skips = resource["Metadata"]["checkov"]["skip"]
             assert {s["id"] for s in skips} == ids
             assert all(len(s["comment"]) > 30 for s in skips)
+
+
+def test_a_token_name_cannot_be_named_in_another_stack_s_policy() -> None:
+    app = App()
+    shared = Stack(app, "Shared")
+    topic = sns.Topic(shared, "Topic")
+    stack = Stack(app, "Sms")
+    cs = ConfigurationSet(stack, "Alerts", configuration_set_name=f"{Aws.STACK_NAME}-alerts")
+    with pytest.raises(ValueError, match=r"Sms/Alerts.*literal configuration_set_name"):
+        cs.add_event_destination("Topic", destination=EventDestination.sns_topic(topic))

@@ -4,7 +4,16 @@ from collections.abc import Mapping
 from typing import Any
 
 import jsii
-from aws_cdk import ArnFormat, ITaggableV2, RemovalPolicy, Resource, Stack, TagManager, TagType
+from aws_cdk import (
+    ArnFormat,
+    ITaggableV2,
+    RemovalPolicy,
+    Resource,
+    Stack,
+    TagManager,
+    TagType,
+    Token,
+)
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
@@ -90,6 +99,13 @@ class ConfigurationSet(ConfigurationSetBase):
 
     def source_arn_in(self, stack: Stack) -> str | None:
         """The set's ARN, built in ``stack`` from the name (no cross-stack reference)."""
+        if stack is not Stack.of(self) and Token.is_unresolved(self._name):
+            raise ValueError(
+                f"[{self.node.path}] configuration_set_name is a token, so a policy in stack "
+                f"{stack.node.path!r} cannot name this set's ARN (pseudo parameters would "
+                "resolve in that stack). Give a literal configuration_set_name, or keep the "
+                "destination's topic or key in this set's stack."
+            )
         return _v2_arn(stack, self._name)
 
     def grant(self, grantee: iam.IGrantable, *actions: str) -> iam.Grant:

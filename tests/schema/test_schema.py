@@ -154,6 +154,7 @@ CASES: list[tuple[str, str, dict[str, Any], bool]] = [
     ),
     ("no events", V2, _with(["EventDestinations", 0, "MatchingEventTypes"], []), False),
     ("bad set name", V2, _with(["ConfigurationSetName"], "bad name"), False),
+    ("name with a trailing newline", V2, _with(["ConfigurationSetName"], "alerts\n"), False),
     ("65-char name", V2, _with(["ConfigurationSetName"], "a" * 65), False),
     ("64-char name", V2, _with(["ConfigurationSetName"], "a" * 64), True),
     (

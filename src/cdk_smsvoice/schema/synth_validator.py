@@ -5,6 +5,7 @@ JSON path, the offending value and what the schema allows.
 """
 
 import json
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -51,8 +52,23 @@ def _unique_item_properties(
                 first_index[value] = index
 
 
+def _pattern(
+    validator: Any, pattern: str, instance: Any, schema: Mapping[str, Any]
+) -> Iterator[ValidationError]:
+    """``pattern`` with a final ``$`` that means end of string, as in the handler's generated
+    validator (Python's ``$`` would also match before a trailing newline).
+    """
+    if not validator.is_type(instance, "string"):
+        return
+    anchored = (
+        pattern[:-1] + r"\Z" if pattern.endswith("$") and not pattern.endswith("\\$") else pattern
+    )
+    if not re.search(anchored, instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
 _Validator = validators.extend(  # type: ignore[no-untyped-call]
-    Draft7Validator, {UNIQUE_ITEM_PROPERTIES: _unique_item_properties}
+    Draft7Validator, {UNIQUE_ITEM_PROPERTIES: _unique_item_properties, "pattern": _pattern}
 )
 
 _SINKS = ("CloudWatchLogsDestination", "KinesisFirehoseDestination", "SnsDestination")

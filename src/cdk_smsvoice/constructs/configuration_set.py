@@ -1,7 +1,7 @@
 """``ConfigurationSet``: a v2 (AWS End User Messaging SMS and Voice v2) configuration set."""
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 import jsii
 from aws_cdk import (
@@ -129,18 +129,27 @@ class ConfigurationSet(ConfigurationSetBase):
         return ImportedConfigurationSet(scope, construct_id, configuration_set_name)
 
 
-class IConfigurationSet:
-    """What every v2 configuration set, managed or imported, offers."""
+class IConfigurationSet(Protocol):
+    """What every v2 configuration set, managed or imported, offers (structurally: jsii's
+    metaclass does not mix with Protocol's, so constructs do not inherit it).
+    """
 
-    configuration_set_name: str
-    configuration_set_arn: str
+    @property
+    def configuration_set_name(self) -> str:
+        """The set's name."""
+        ...
+
+    @property
+    def configuration_set_arn(self) -> str:
+        """The set's ARN."""
+        ...
 
     def grant(self, grantee: iam.IGrantable, *actions: str) -> iam.Grant:
         """Grant ``actions`` on the set."""
-        raise NotImplementedError
+        ...
 
 
-class ImportedConfigurationSet(Resource, IConfigurationSet):
+class ImportedConfigurationSet(Resource):
     """A v2 set that exists outside this app (see ``from_configuration_set_name``)."""
 
     def __init__(self, scope: Construct, construct_id: str, configuration_set_name: str) -> None:

@@ -1,6 +1,7 @@
 """``VoiceConfigurationSet``: a v1 (Amazon Pinpoint SMS and Voice) voice configuration set."""
 
 from collections.abc import Mapping
+from typing import Protocol
 
 import jsii
 from aws_cdk import (
@@ -80,13 +81,18 @@ class VoiceConfigurationSet(ConfigurationSetBase):
         return ImportedVoiceConfigurationSet(scope, construct_id, configuration_set_name)
 
 
-class IVoiceConfigurationSet:
-    """What every v1 voice configuration set, managed or imported, offers."""
+class IVoiceConfigurationSet(Protocol):
+    """What every v1 voice configuration set, managed or imported, offers (structurally, as
+    ``IConfigurationSet``).
+    """
 
-    configuration_set_name: str
+    @property
+    def configuration_set_name(self) -> str:
+        """The set's name."""
+        ...
 
 
-class ImportedVoiceConfigurationSet(Resource, IVoiceConfigurationSet):
+class ImportedVoiceConfigurationSet(Resource):
     """A v1 set that exists outside this app (see ``from_configuration_set_name``)."""
 
     def __init__(self, scope: Construct, construct_id: str, configuration_set_name: str) -> None:

@@ -6,17 +6,19 @@ is imported, so ``smsvoice_handler`` is the very package Lambda imports.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import itertools
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import boto3
+from botocore.stub import Stubber
 from fakes.smsvoice_v2 import FakeSmsVoiceV2
 from smsvoice_handler import dispatch
 from smsvoice_handler.calls import RetryPolicy
@@ -278,3 +280,26 @@ def expected_state(props: Mapping[str, Any]) -> dict[str, Any]:
         "ProtectConfigurationId": protect.rsplit("/", 1)[-1] if protect else None,
         "tags": {**{t["Key"]: t["Value"] for t in props.get("Tags") or []}, OWNER_TAG: OWNER},
     }
+
+
+@contextlib.contextmanager
+def stubbed_client(service: str) -> Iterator[tuple[Any, Stubber]]:
+    """A real client of ``service`` with a ``Stubber`` active; every queued response must be
+    used by the end of the block."""
+    client = boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
+    ).client(service)
+    with Stubber(client) as stubber:
+        yield client, stubber
+        stubber.assert_no_pending_responses()
+
+
+def run_with_client(client: Any, event: Mapping[str, Any]) -> dict[str, Any]:
+    """Invoke the handler once with ``client``, on virtual time, 600 s before its timeout."""
+    clock = VirtualClock()
+    return dispatch.handle(
+        event,  # type: ignore[arg-type]
+        VirtualContext(clock, clock.now + 600),
+        client_factory=lambda _service: client,
+        clock=clock,
+    )

@@ -9,11 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.stub import Stubber
-from handler_harness import REGION, VirtualClock, VirtualContext, make_event
-from smsvoice_handler import dispatch
+from handler_harness import REGION, make_event, run_with_client, stubbed_client
 
 V1 = "Custom::SmsVoiceV1ConfigurationSet"
 NAME = "calls"
@@ -36,22 +34,8 @@ PROPS: dict[str, Any] = {"ConfigurationSetName": NAME, "EventDestinations": [SNS
 
 @pytest.fixture
 def stubbed() -> Iterator[tuple[Any, Stubber]]:
-    client = boto3.session.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
-    ).client("pinpoint-sms-voice")
-    with Stubber(client) as stubber:
-        yield client, stubber
-        stubber.assert_no_pending_responses()
-
-
-def _run(client: Any, event: dict[str, Any]) -> dict[str, Any]:
-    clock = VirtualClock()
-    return dispatch.handle(
-        event,  # type: ignore[arg-type]
-        VirtualContext(clock, clock.now + 600),
-        client_factory=lambda _service: client,
-        clock=clock,
-    )
+    with stubbed_client("pinpoint-sms-voice") as pair:
+        yield pair
 
 
 def test_create_sends_exactly_these_requests(stubbed: tuple[Any, Stubber]) -> None:
@@ -84,7 +68,7 @@ def test_create_sends_exactly_these_requests(stubbed: tuple[Any, Stubber]) -> No
         },
     )
 
-    response = _run(client, make_event("Create", PROPS, resource_type=V1))
+    response = run_with_client(client, make_event("Create", PROPS, resource_type=V1))
 
     assert response == {"PhysicalResourceId": NAME, "Data": {"ConfigurationSetName": NAME}}
 
@@ -128,7 +112,7 @@ def test_update_reads_once_and_puts_the_whole_changed_destination(
         },
     )
 
-    _run(client, make_event("Update", new, old=PROPS, resource_type=V1))
+    run_with_client(client, make_event("Update", new, old=PROPS, resource_type=V1))
 
 
 def test_delete_is_a_single_call_and_a_missing_set_is_success(
@@ -144,7 +128,7 @@ def test_delete_is_a_single_call_and_a_missing_set_is_success(
     )
 
     for _ in range(2):
-        assert _run(client, make_event("Delete", PROPS, resource_type=V1)) == {
+        assert run_with_client(client, make_event("Delete", PROPS, resource_type=V1)) == {
             "PhysicalResourceId": NAME,
             "Data": {},
         }

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 from handler_harness import (
@@ -19,11 +18,10 @@ from handler_harness import (
     OWNER_TAG,
     REGION,
     SERVICE,
-    VirtualClock,
-    VirtualContext,
     make_event,
+    run_with_client,
+    stubbed_client,
 )
-from smsvoice_handler import dispatch
 
 ARN = f"arn:aws:sms-voice:{REGION}:123456789012:configuration-set/{NAME}"
 TOPIC = f"arn:aws:sns:{REGION}:123456789012:sms-events"
@@ -52,22 +50,8 @@ PROPS: dict[str, Any] = {
 
 @pytest.fixture
 def stubbed() -> Iterator[tuple[Any, Stubber]]:
-    client = boto3.session.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
-    ).client(SERVICE)
-    with Stubber(client) as stubber:
-        yield client, stubber
-        stubber.assert_no_pending_responses()
-
-
-def _run(client: Any, event: dict[str, Any]) -> dict[str, Any]:
-    clock = VirtualClock()
-    return dispatch.handle(
-        event,  # type: ignore[arg-type]
-        VirtualContext(clock, clock.now + 600),
-        client_factory=lambda _service: client,
-        clock=clock,
-    )
+    with stubbed_client(SERVICE) as pair:
+        yield pair
 
 
 def _described(destinations: list[dict[str, Any]], **settings: Any) -> dict[str, Any]:
@@ -150,7 +134,7 @@ def test_create_sends_exactly_these_requests(stubbed: tuple[Any, Stubber]) -> No
         {"ConfigurationSetName": NAME, "MessageFeedbackEnabled": True},
     )
 
-    response = _run(client, make_event("Create", PROPS))
+    response = run_with_client(client, make_event("Create", PROPS))
 
     assert response == {
         "PhysicalResourceId": NAME,
@@ -185,7 +169,7 @@ def test_update_sends_one_read_and_only_the_changed_destination(
         },
     )
 
-    _run(client, make_event("Update", new, old=PROPS))
+    run_with_client(client, make_event("Update", new, old=PROPS))
 
 
 def test_delete_checks_the_ownership_tag_then_deletes(stubbed: tuple[Any, Stubber]) -> None:
@@ -201,7 +185,10 @@ def test_delete_checks_the_ownership_tag_then_deletes(stubbed: tuple[Any, Stubbe
         {"ConfigurationSetName": NAME},
     )
 
-    assert _run(client, make_event("Delete", PROPS)) == {"PhysicalResourceId": NAME, "Data": {}}
+    assert run_with_client(client, make_event("Delete", PROPS)) == {
+        "PhysicalResourceId": NAME,
+        "Data": {},
+    }
 
 
 def test_delete_of_a_set_that_is_gone_stops_after_the_tag_lookup(
@@ -220,4 +207,4 @@ def test_delete_of_a_set_that_is_gone_stops_after_the_tag_lookup(
         {"ConfigurationSetNames": [NAME]},
     )
 
-    _run(client, make_event("Delete", PROPS))
+    run_with_client(client, make_event("Delete", PROPS))

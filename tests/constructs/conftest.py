@@ -68,19 +68,35 @@ def _stream(stack: Stack, cid: str) -> firehose.DeliveryStream:
     )
 
 
+@dataclass
+class Sinks:
+    """One of each sink in a stack, and a role of the user's own."""
+
+    topic: sns.Topic
+    log_group: logs.LogGroup
+    stream: firehose.DeliveryStream
+    given_role: iam.Role
+
+
+def _sinks(stack: Stack) -> Sinks:
+    key = kms.Key(stack, "Key", enable_key_rotation=True)
+    return Sinks(
+        topic=sns.Topic(stack, "Topic", master_key=key),
+        log_group=logs.LogGroup(stack, "Logs", retention=logs.RetentionDays.ONE_WEEK),
+        stream=_stream(stack, "Stream"),
+        given_role=iam.Role(
+            stack, "GivenRole", assumed_by=iam.ServicePrincipal("sms-voice.amazonaws.com")
+        ),
+    )
+
+
 @pytest.fixture(scope="session")
 def scenarios() -> Synthesized:
     """One app, one synth, several stacks that each show a feature."""
     app = App()
 
     full = Stack(app, "Full")
-    key = kms.Key(full, "Key", enable_key_rotation=True)
-    topic = sns.Topic(full, "Topic", master_key=key)
-    log_group = logs.LogGroup(full, "Logs", retention=logs.RetentionDays.ONE_WEEK)
-    stream = _stream(full, "Stream")
-    given_role = iam.Role(
-        full, "GivenRole", assumed_by=iam.ServicePrincipal("sms-voice.amazonaws.com")
-    )
+    sinks = _sinks(full)
     cs = ConfigurationSet(
         full,
         "Alerts",
@@ -92,19 +108,19 @@ def scenarios() -> Synthesized:
         removal_policy=RemovalPolicy.RETAIN,
         event_destinations={
             "Logs": EventDestinationOptions(
-                destination=EventDestination.cloud_watch_logs(log_group)
+                destination=EventDestination.cloud_watch_logs(sinks.log_group)
             ),
         },
     )
     cs.add_event_destination(
         "Topic",
-        destination=EventDestination.sns_topic(topic),
+        destination=EventDestination.sns_topic(sinks.topic),
         events=[EventType.TEXT_DELIVERED, EventType.TEXT_BLOCKED, EventType.TEXT_DELIVERED],
         enabled=False,
     )
     cs.add_event_destination(
         "Stream",
-        destination=EventDestination.firehose(stream, role=given_role),
+        destination=EventDestination.firehose(sinks.stream, role=sinks.given_role),
         event_destination_name="to-lake",
     )
     Tags.of(full).add("team", "messaging")
@@ -131,13 +147,7 @@ def scenarios() -> Synthesized:
     )
 
     voice = Stack(app, "Voice")
-    voice_key = kms.Key(voice, "Key", enable_key_rotation=True)
-    voice_topic = sns.Topic(voice, "Topic", master_key=voice_key)
-    voice_logs = logs.LogGroup(voice, "Logs", retention=logs.RetentionDays.ONE_WEEK)
-    voice_stream = _stream(voice, "Stream")
-    voice_role = iam.Role(
-        voice, "GivenRole", assumed_by=iam.ServicePrincipal("sms-voice.amazonaws.com")
-    )
+    voice_sinks = _sinks(voice)
     calls = VoiceConfigurationSet(
         voice,
         "Calls",
@@ -145,19 +155,19 @@ def scenarios() -> Synthesized:
         removal_policy=RemovalPolicy.RETAIN,
         event_destinations={
             "Logs": EventDestinationOptions(
-                destination=EventDestination.cloud_watch_logs(voice_logs)
+                destination=EventDestination.cloud_watch_logs(voice_sinks.log_group)
             )
         },
     )
     calls.add_event_destination(
         "Topic",
-        destination=EventDestination.sns_topic(voice_topic),
+        destination=EventDestination.sns_topic(voice_sinks.topic),
         events=[VoiceEventType.ANSWERED, VoiceEventType.COMPLETED_CALL],
         enabled=False,
     )
     calls.add_event_destination(
         "Stream",
-        destination=EventDestination.firehose(voice_stream, role=voice_role),
+        destination=EventDestination.firehose(voice_sinks.stream, role=voice_sinks.given_role),
         event_destination_name="to-lake",
     )
     VoiceConfigurationSet(voice, "Generated")

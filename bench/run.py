@@ -91,6 +91,7 @@ from handler_harness import (  # noqa: E402
     Harness,
     make_event,
     properties,
+    with_destination,
 )
 
 from cdk_smsvoice import (  # noqa: E402
@@ -587,19 +588,6 @@ def sns_destination(name: str, enabled: bool = True) -> dict[str, Any]:
         "MatchingEventTypes": ["TEXT_ALL"],
         "SnsDestination": {"TopicArn": f"{AUDIT_TOPIC}-{name}"},
     }
-
-
-def with_destination(props: Mapping[str, Any], name: str, **changes: Any) -> dict[str, Any]:
-    """``props`` with destination ``name`` changed; a change to None removes the member."""
-    new = copy.deepcopy(dict(props))
-    for dest in new["EventDestinations"]:
-        if dest["EventDestinationName"] == name:
-            for key, value in changes.items():
-                if value is None:
-                    dest.pop(key, None)
-                else:
-                    dest[key] = value
-    return new
 
 
 def create_minimum(props: Mapping[str, Any]) -> Counter[str]:

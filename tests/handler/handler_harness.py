@@ -83,6 +83,19 @@ def destination(props: Mapping[str, Any], name: str) -> dict[str, Any]:
     return found
 
 
+def with_destination(props: Mapping[str, Any], name: str, **changes: Any) -> dict[str, Any]:
+    """``props`` with destination ``name`` changed; a change to None removes the member."""
+    new = copy.deepcopy(dict(props))
+    for dest in new["EventDestinations"]:
+        if dest["EventDestinationName"] == name:
+            for key, value in changes.items():
+                if value is None:
+                    dest.pop(key, None)
+                else:
+                    dest[key] = value
+    return new
+
+
 def sink_of(props: Mapping[str, Any], name: str) -> dict[str, dict[str, str]]:
     """``{SinkKind: fields}`` of one destination of ``props``."""
     dest = destination(props, name)

@@ -26,6 +26,7 @@ from handler_harness import (
     make_event,
     properties,
     sink_of,
+    with_destination,
 )
 from smsvoice_handler.calls import ApiCallError
 from smsvoice_handler.lifecycle import SetTakenError
@@ -33,19 +34,6 @@ from smsvoice_handler.lifecycle import SetTakenError
 ARN_PREFIX = "arn:aws:sms-voice:us-east-1:123456789012:configuration-set/"
 AUDIT_TOPIC = "arn:aws:sns:us-east-1:123456789012:sms-audit"
 DESCRIBE = "DescribeConfigurationSets"
-
-
-def _with_destination(props: dict[str, Any], name: str, **changes: Any) -> dict[str, Any]:
-    """``props`` with one destination changed (a change to None removes the member)."""
-    dests = destinations(props)
-    for dest in dests:
-        if dest["EventDestinationName"] == name:
-            for key, value in changes.items():
-                if value is None:
-                    dest.pop(key, None)
-                else:
-                    dest[key] = value
-    return {**copy.deepcopy(props), "EventDestinations": dests}
 
 
 def _without_destination(props: dict[str, Any], name: str) -> dict[str, Any]:
@@ -242,15 +230,15 @@ _BASE = properties()
 UPDATES: dict[str, tuple[dict[str, Any], list[str]]] = {
     "no-op": (_BASE, [DESCRIBE]),
     "events of one destination": (
-        _with_destination(_BASE, "Topic", MatchingEventTypes=["TEXT_ALL", "TEXT_BLOCKED"]),
+        with_destination(_BASE, "Topic", MatchingEventTypes=["TEXT_ALL", "TEXT_BLOCKED"]),
         [DESCRIBE, "UpdateEventDestination"],
     ),
     "event order only": (
-        _with_destination(_BASE, "Topic", MatchingEventTypes=["TEXT_BLOCKED", "TEXT_DELIVERED"]),
+        with_destination(_BASE, "Topic", MatchingEventTypes=["TEXT_BLOCKED", "TEXT_DELIVERED"]),
         [DESCRIBE],
     ),
     "sink member of one destination": (
-        _with_destination(_BASE, "Topic", SnsDestination={"TopicArn": AUDIT_TOPIC}),
+        with_destination(_BASE, "Topic", SnsDestination={"TopicArn": AUDIT_TOPIC}),
         [DESCRIBE, "UpdateEventDestination"],
     ),
     "add a destination": (
@@ -276,7 +264,7 @@ UPDATES: dict[str, tuple[dict[str, Any], list[str]]] = {
         [DESCRIBE, "DeleteEventDestination", "DeleteEventDestination", "DeleteEventDestination"],
     ),
     "sink type SNS to CloudWatch Logs": (
-        _with_destination(
+        with_destination(
             _BASE,
             "Topic",
             SnsDestination=None,
@@ -285,15 +273,15 @@ UPDATES: dict[str, tuple[dict[str, Any], list[str]]] = {
         [DESCRIBE, "DeleteEventDestination", "CreateEventDestination"],
     ),
     "disable a destination": (
-        _with_destination(_BASE, "Logs", Enabled="false"),
+        with_destination(_BASE, "Logs", Enabled="false"),
         [DESCRIBE, "UpdateEventDestination"],
     ),
     "enable a destination": (
-        _with_destination(_BASE, "to-lake", Enabled="true"),
+        with_destination(_BASE, "to-lake", Enabled="true"),
         [DESCRIBE, "UpdateEventDestination"],
     ),
     "Enabled omitted means true": (
-        _with_destination(_BASE, "Logs", Enabled=None),
+        with_destination(_BASE, "Logs", Enabled=None),
         [DESCRIBE],
     ),
     "change DefaultSenderId": (
@@ -372,7 +360,7 @@ def test_update_makes_only_the_calls_the_difference_needs(
 def test_update_sends_the_new_destination_in_full(harness: Harness) -> None:
     old = properties()
     harness.deploy(old)
-    new = _with_destination(old, "Topic", MatchingEventTypes=["TEXT_ALL"], Enabled="false")
+    new = with_destination(old, "Topic", MatchingEventTypes=["TEXT_ALL"], Enabled="false")
 
     _update(harness, old, new)
 
@@ -390,7 +378,7 @@ def test_sink_type_change_deletes_before_it_creates(harness: Harness) -> None:
     old = properties()
     harness.deploy(old)
     firehose = sink_of(old, "to-lake")
-    new = _with_destination(old, "Topic", SnsDestination=None, **firehose)
+    new = with_destination(old, "Topic", SnsDestination=None, **firehose)
 
     _update(harness, old, new)
 
@@ -609,9 +597,9 @@ def test_rename_to_a_name_that_is_taken_fails_and_changes_nothing(harness: Harne
 def test_rollback_of_a_failed_update_converges_on_the_old_properties(harness: Harness) -> None:
     a = properties()
     harness.deploy(a)
-    b = _with_destination(a, "Logs", MatchingEventTypes=["TEXT_ALL"], Enabled="false")
+    b = with_destination(a, "Logs", MatchingEventTypes=["TEXT_ALL"], Enabled="false")
     b = _without_destination(b, "to-lake")
-    b = _with_destination(b, "Topic", SnsDestination=None, **sink_of(a, "Logs"))  # sink type change
+    b = with_destination(b, "Topic", SnsDestination=None, **sink_of(a, "Logs"))  # sink type change
     b["EventDestinations"].append(_audit_destination())
     b.update(
         DefaultSenderId="NewBrand",
@@ -834,7 +822,7 @@ def test_a_set_with_a_disabled_destination_round_trips(harness: Harness) -> None
     """The whole life of one resource, as CloudFormation drives it."""
     props = properties()
     harness.run(make_event("Create", props))
-    new = _with_destination(props, "to-lake", Enabled="true")
+    new = with_destination(props, "to-lake", Enabled="true")
     harness.run(make_event("Update", new, old=props))
     assert destination(new, "to-lake")["Enabled"] == "true"
     assert harness.fake.sets[NAME].event_destinations["to-lake"].enabled is True

@@ -80,8 +80,6 @@ from aws_cdk import aws_logs as logs  # noqa: E402
 from aws_cdk import aws_s3 as s3  # noqa: E402
 from aws_cdk import aws_smsvoice as smsvoice  # noqa: E402
 from aws_cdk import aws_sns as sns  # noqa: E402
-from fakes.smsvoice_v1 import FakeSmsVoiceV1  # noqa: E402
-from fakes.smsvoice_v2 import FakeSmsVoiceV2  # noqa: E402
 from handler_harness import (  # noqa: E402
     ACCOUNT,
     NAME,
@@ -102,6 +100,8 @@ from cdk_smsvoice import (  # noqa: E402
     VoiceConfigurationSet,
     VoiceEventType,
 )
+from cdk_smsvoice.emulator.v1 import V1Service  # noqa: E402
+from cdk_smsvoice.emulator.v2 import V2Service  # noqa: E402
 
 SERVICE_PRINCIPAL = "sms-voice.amazonaws.com"
 READ_PREFIXES = ("Describe", "List", "Get")
@@ -967,7 +967,7 @@ def pacing_floor(calls: Counter[str], min_interval: float) -> float:
 
 
 def v2_harness() -> Harness:
-    fake = FakeSmsVoiceV2(
+    fake = V2Service(
         account=ACCOUNT, region=REGION, protect_configuration_ids=(PROTECT_A, PROTECT_B)
     )
     return Harness(fake)
@@ -977,7 +977,7 @@ def v1_harness() -> Harness:
     """As tests/handler/test_lifecycle_v1.py builds it: the fake enforces v1's rate of one
     request a second on the harness's virtual clock, so a call made too soon would get a 429.
     """
-    fake = FakeSmsVoiceV1(max_rps=1.0)
+    fake = V1Service(max_rps=1.0)
     harness = Harness(fake, service=V1_SERVICE)
     fake.clock = harness.clock.monotonic
     return harness

@@ -10,17 +10,18 @@ for _path in (_REPO / "src" / "cdk_smsvoice" / "handler", _REPO / "tests", Path(
         sys.path.insert(0, str(_path))
 
 import pytest  # noqa: E402
-from fakes.smsvoice_v2 import FakeSmsVoiceV2  # noqa: E402
 from handler_harness import ACCOUNT, PROTECT_A, PROTECT_B, REGION, Harness  # noqa: E402
+
+from cdk_smsvoice.emulator.v2 import V2Service  # noqa: E402
 
 
 @pytest.fixture
-def fake() -> FakeSmsVoiceV2:
-    return FakeSmsVoiceV2(
+def fake() -> V2Service:
+    return V2Service(
         account=ACCOUNT, region=REGION, protect_configuration_ids=(PROTECT_A, PROTECT_B)
     )
 
 
 @pytest.fixture
-def harness(fake: FakeSmsVoiceV2) -> Harness:
+def harness(fake: V2Service) -> Harness:
     return Harness(fake)

@@ -19,9 +19,10 @@ from typing import Any
 
 import boto3
 from botocore.stub import Stubber
-from fakes.smsvoice_v2 import FakeSmsVoiceV2
 from smsvoice_handler import dispatch
 from smsvoice_handler.calls import RetryPolicy
+
+from cdk_smsvoice.emulator.v2 import V2Service
 
 EVENTS = Path(__file__).parent / "events"
 ACCOUNT = "123456789012"
@@ -171,7 +172,7 @@ class Harness:
     def __init__(
         self, fake: Any, policy: RetryPolicy | None = None, *, service: str = SERVICE
     ) -> None:
-        """``fake`` answers ``service``: a FakeSmsVoiceV2 (the default) or a FakeSmsVoiceV1."""
+        """``fake`` answers ``service``: a V2Service (the default) or a V1Service."""
         self.fake = fake
         self.service = service
         self.clock = VirtualClock()
@@ -253,7 +254,7 @@ class Harness:
             assert not too_close, f"{op} called again after {too_close}s: {times}"
 
 
-def live_state(fake: FakeSmsVoiceV2, name: str) -> dict[str, Any]:
+def live_state(fake: V2Service, name: str) -> dict[str, Any]:
     """The fake's set as plain data, for whole-state comparisons."""
     conf = fake.sets[name]
     return {

@@ -7,7 +7,6 @@ from typing import Any
 import boto3
 import index
 import pytest
-from fakes.smsvoice_v2 import FakeSmsVoiceV2
 from handler_harness import (
     NAME,
     RESOURCE_TYPE,
@@ -19,6 +18,8 @@ from handler_harness import (
     properties,
 )
 from smsvoice_handler import dispatch
+
+from cdk_smsvoice.emulator.v2 import V2Service
 
 
 @pytest.fixture
@@ -96,7 +97,7 @@ def test_lambda_sets_both_region_variables_and_they_agree(sdk_env: pytest.Monkey
 
 
 def test_on_event_runs_end_to_end_as_lambda_calls_it(
-    sdk_env: pytest.MonkeyPatch, fake: FakeSmsVoiceV2
+    sdk_env: pytest.MonkeyPatch, fake: V2Service
 ) -> None:
     """``index.on_event`` with the real clock and the default client (answered by the fake)."""
     sdk_env.setenv("AWS_REGION", "us-east-1")

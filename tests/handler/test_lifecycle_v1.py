@@ -13,11 +13,12 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError, ReadTimeoutError
-from fakes.smsvoice_v1 import FakeSmsVoiceV1
 from handler_harness import CREATE_FAILED_MARKER, Harness, make_event
 from smsvoice_handler.calls import ApiCallError, RetryPolicy
 from smsvoice_handler.lifecycle import SetTakenError
 from smsvoice_handler.validation import InvalidPropertiesError
+
+from cdk_smsvoice.emulator.v1 import V1Service
 
 V1 = "Custom::SmsVoiceV1ConfigurationSet"
 SERVICE = "pinpoint-sms-voice"
@@ -66,7 +67,7 @@ def event(request_type: str, new: dict[str, Any], **kwargs: Any) -> dict[str, An
     return make_event(request_type, new, resource_type=V1, **kwargs)
 
 
-def state(fake: FakeSmsVoiceV1, name: str = NAME) -> dict[str, Any]:
+def state(fake: V1Service, name: str = NAME) -> dict[str, Any]:
     """The fake's set as plain data."""
     return {
         d.name: {
@@ -93,7 +94,7 @@ def expected(properties: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture
 def harness() -> Harness:
-    fake = FakeSmsVoiceV1(max_rps=1.0)
+    fake = V1Service(max_rps=1.0)
     harness = Harness(fake, service=SERVICE)
     fake.clock = harness.clock.monotonic  # the fake's rate limit runs on virtual time too
     return harness

@@ -5,10 +5,11 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from fakes.smsvoice_v2 import FakeSmsVoiceV2
 from handler_harness import NAME, Harness, expected_state, live_state, make_event, properties
 from smsvoice_handler import dispatch
 from smsvoice_handler.calls import ApiCallError, RetryPolicy
+
+from cdk_smsvoice.emulator.v2 import V2Service
 
 IAM_MESSAGE = (
     "Could not assume IAM role arn:aws:iam::123456789012:role/data-lake-ingest. "
@@ -183,7 +184,7 @@ def test_a_create_that_runs_out_of_time_still_cleans_up(harness: Harness) -> Non
 
 @pytest.mark.parametrize("max_delay", [1.0, 2.0, 20.0])
 def test_the_cleanup_of_a_timed_out_create_may_retry_in_the_reserved_time(
-    fake: FakeSmsVoiceV2, max_delay: float
+    fake: V2Service, max_delay: float
 ) -> None:
     """The reserve kept back from retries exists so that the cleanup can still succeed, even
     when the API throttles it (which is likely, since throttling is what used up the time).
@@ -203,7 +204,7 @@ def test_the_cleanup_of_a_timed_out_create_may_retry_in_the_reserved_time(
     assert harness.last_context.get_remaining_time_in_millis() > 0
 
 
-def test_a_custom_policy_is_honoured(fake: FakeSmsVoiceV2) -> None:
+def test_a_custom_policy_is_honoured(fake: V2Service) -> None:
     policy = RetryPolicy(min_interval=2.5, base_delay=0.1, max_delay=0.2, iam_window=10.0)
     harness = Harness(fake, policy)
     harness.fake.fail("CreateEventDestination", "AccessDeniedException", times=10_000)

@@ -10,7 +10,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, ParamValidationError
 
-from .smsvoice_v2 import FakeSmsVoiceV2, service_model, validate_response
+from cdk_smsvoice.emulator.v2 import V2Service, service_model, validate_response
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -38,12 +38,12 @@ def _client(**config: Any) -> Any:
 
 
 @pytest.fixture
-def fake() -> FakeSmsVoiceV2:
-    return FakeSmsVoiceV2(account=ACCOUNT, region=REGION)
+def fake() -> V2Service:
+    return V2Service(account=ACCOUNT, region=REGION)
 
 
 @pytest.fixture
-def client(fake: FakeSmsVoiceV2) -> Any:
+def client(fake: V2Service) -> Any:
     return fake.attach(_client())
 
 
@@ -63,7 +63,7 @@ def _sns(client: Any, conf: str, name: str, types: list[str] | None = None) -> d
 # ----------------------------------------------------------------- sets
 
 
-def test_create_describe_delete_round_trip(fake: FakeSmsVoiceV2, client: Any) -> None:
+def test_create_describe_delete_round_trip(fake: V2Service, client: Any) -> None:
     created = client.create_configuration_set(
         ConfigurationSetName="cs1", Tags=[{"Key": "team", "Value": "sms"}]
     )
@@ -105,7 +105,7 @@ def test_create_existing_set_conflicts(client: Any) -> None:
     assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 409
 
 
-def test_missing_sets_are_not_found(fake: FakeSmsVoiceV2, client: Any) -> None:
+def test_missing_sets_are_not_found(fake: V2Service, client: Any) -> None:
     fake.add_set("present")
     with pytest.raises(client.exceptions.ResourceNotFoundException) as exc:
         client.describe_configuration_sets(ConfigurationSetNames=["present", "absent"])
@@ -124,7 +124,7 @@ def test_missing_sets_are_not_found(fake: FakeSmsVoiceV2, client: Any) -> None:
     ]
 
 
-def test_describe_filters(fake: FakeSmsVoiceV2, client: Any) -> None:
+def test_describe_filters(fake: V2Service, client: Any) -> None:
     for name in ("a", "b", "c"):
         client.create_configuration_set(ConfigurationSetName=name)
     _sns(client, "a", "audit", ["TEXT_DELIVERED"])
@@ -158,7 +158,7 @@ def test_describe_filters(fake: FakeSmsVoiceV2, client: Any) -> None:
     assert exc.value.response["Reason"] == "INVALID_FILTER_VALUES"
 
 
-def test_describe_pagination(fake: FakeSmsVoiceV2, client: Any) -> None:
+def test_describe_pagination(fake: V2Service, client: Any) -> None:
     for i in range(5):
         fake.add_set(f"cs{i}")
     first = client.describe_configuration_sets(MaxResults=2)
@@ -177,7 +177,7 @@ def test_describe_pagination(fake: FakeSmsVoiceV2, client: Any) -> None:
 
 
 def test_default_page_size_is_configurable() -> None:
-    fake = FakeSmsVoiceV2(default_max_results=1)
+    fake = V2Service(default_max_results=1)
     client = fake.attach(_client())
     fake.add_set("a")
     fake.add_set("b")
@@ -187,7 +187,7 @@ def test_default_page_size_is_configurable() -> None:
 # ---------------------------------------------------- event destinations
 
 
-def test_event_destination_limit_is_five(fake: FakeSmsVoiceV2, client: Any) -> None:
+def test_event_destination_limit_is_five(fake: V2Service, client: Any) -> None:
     client.create_configuration_set(ConfigurationSetName="cs")
     for i in range(5):
         _sns(client, "cs", f"d{i}")
@@ -197,7 +197,7 @@ def test_event_destination_limit_is_five(fake: FakeSmsVoiceV2, client: Any) -> N
     assert list(fake.sets["cs"].event_destinations) == [f"d{i}" for i in range(5)]
 
 
-def test_create_event_destination_errors(fake: FakeSmsVoiceV2, client: Any) -> None:
+def test_create_event_destination_errors(fake: V2Service, client: Any) -> None:
     with pytest.raises(client.exceptions.ResourceNotFoundException):
         _sns(client, "missing", "d1")
     fake.add_set("cs")
@@ -220,7 +220,7 @@ def test_create_event_destination_errors(fake: FakeSmsVoiceV2, client: Any) -> N
     assert list(fake.sets["cs"].event_destinations) == ["d1"]
 
 
-def test_text_sent_is_refused(fake: FakeSmsVoiceV2, client: Any) -> None:
+def test_text_sent_is_refused(fake: V2Service, client: Any) -> None:
     fake.add_set("cs")
     with pytest.raises(client.exceptions.ValidationException) as exc:
         _sns(client, "cs", "d1", ["TEXT_SENT", "TEXT_DELIVERED"])
@@ -228,7 +228,7 @@ def test_text_sent_is_refused(fake: FakeSmsVoiceV2, client: Any) -> None:
     assert fake.sets["cs"].event_destinations == {}
 
 
-def test_update_event_destination(fake: FakeSmsVoiceV2, client: Any) -> None:
+def test_update_event_destination(fake: V2Service, client: Any) -> None:
     fake.add_set("cs")
     client.create_event_destination(
         ConfigurationSetName="cs",
@@ -269,7 +269,7 @@ def test_update_event_destination(fake: FakeSmsVoiceV2, client: Any) -> None:
     assert nf.value.response["ResourceType"] == "event-destination"
 
 
-def test_delete_event_destination(fake: FakeSmsVoiceV2, client: Any) -> None:
+def test_delete_event_destination(fake: V2Service, client: Any) -> None:
     fake.add_set("cs")
     _sns(client, "cs", "d1")
     resp = client.delete_event_destination(ConfigurationSetName="cs", EventDestinationName="d1")
@@ -282,7 +282,7 @@ def test_delete_event_destination(fake: FakeSmsVoiceV2, client: Any) -> None:
 # ------------------------------------------------------------- defaults
 
 
-def test_defaults(fake: FakeSmsVoiceV2, client: Any) -> None:
+def test_defaults(fake: V2Service, client: Any) -> None:
     fake.add_set("cs")
     conf = fake.sets["cs"]
     resp = client.set_default_message_type(ConfigurationSetName="cs", MessageType="TRANSACTIONAL")
@@ -312,7 +312,7 @@ def test_defaults(fake: FakeSmsVoiceV2, client: Any) -> None:
 # ---------------------------------------------------- protect configuration
 
 
-def test_protect_configuration_association(fake: FakeSmsVoiceV2, client: Any) -> None:
+def test_protect_configuration_association(fake: V2Service, client: Any) -> None:
     fake.add_set("cs")
     with pytest.raises(client.exceptions.ConflictException) as exc:
         client.disassociate_protect_configuration(
@@ -348,7 +348,7 @@ def test_protect_configuration_association(fake: FakeSmsVoiceV2, client: Any) ->
 
 
 def test_protect_configuration_ids_are_configurable() -> None:
-    fake = FakeSmsVoiceV2(protect_configuration_ids=["protect-a", "protect-b"])
+    fake = V2Service(protect_configuration_ids=["protect-a", "protect-b"])
     client = fake.attach(_client())
     fake.add_set("cs")
     client.associate_protect_configuration(
@@ -360,7 +360,7 @@ def test_protect_configuration_ids_are_configurable() -> None:
 # ------------------------------------------------------------------ tags
 
 
-def test_tags(fake: FakeSmsVoiceV2, client: Any) -> None:
+def test_tags(fake: V2Service, client: Any) -> None:
     arn = client.create_configuration_set(
         ConfigurationSetName="cs", Tags=[{"Key": "a", "Value": "1"}]
     )["ConfigurationSetArn"]
@@ -382,7 +382,7 @@ def test_tags(fake: FakeSmsVoiceV2, client: Any) -> None:
             client.list_tags_for_resource(ResourceArn=bad)
 
 
-def test_tag_limit(fake: FakeSmsVoiceV2, client: Any) -> None:
+def test_tag_limit(fake: V2Service, client: Any) -> None:
     fake.add_set("cs", tags={f"k{i}": "v" for i in range(150)})
     arn = fake.sets["cs"].arn
     client.tag_resource(ResourceArn=arn, Tags=[{"Key": f"k{i}", "Value": "w"} for i in range(100)])
@@ -398,7 +398,7 @@ def test_tag_limit(fake: FakeSmsVoiceV2, client: Any) -> None:
 # ------------------------------------------------------- fault injection
 
 
-def test_fail_next_times(fake: FakeSmsVoiceV2, client: Any) -> None:
+def test_fail_next_times(fake: V2Service, client: Any) -> None:
     fake.fail("CreateConfigurationSet", "ThrottlingException", "Rate exceeded", times=2)
     for _ in range(2):
         with pytest.raises(client.exceptions.ThrottlingException) as exc:
@@ -412,7 +412,7 @@ def test_fail_next_times(fake: FakeSmsVoiceV2, client: Any) -> None:
     assert fake.count("create_configuration_set") == 3
 
 
-def test_fail_on_nth_call(fake: FakeSmsVoiceV2, client: Any) -> None:
+def test_fail_on_nth_call(fake: V2Service, client: Any) -> None:
     fake.add_set("cs")
     fake.fail("create_event_destination", "InternalServerException", on_call=2)
     assert fake.pending_faults() == {"CreateEventDestination": 1}
@@ -425,7 +425,7 @@ def test_fail_on_nth_call(fake: FakeSmsVoiceV2, client: Any) -> None:
     assert fake.call_names() == ["CreateEventDestination"] * 3
 
 
-def test_fail_with_reason_and_status(fake: FakeSmsVoiceV2, client: Any) -> None:
+def test_fail_with_reason_and_status(fake: V2Service, client: Any) -> None:
     fake.add_set("cs")
     fake.fail(
         "DeleteConfigurationSet", "AccessDeniedException", reason="ACCOUNT_DISABLED", status=400
@@ -441,7 +441,7 @@ def test_fail_with_reason_and_status(fake: FakeSmsVoiceV2, client: Any) -> None:
         fake.fail("NoSuchOperation", "ThrottlingException")
 
 
-def test_unmodeled_error_code_is_a_plain_client_error(fake: FakeSmsVoiceV2, client: Any) -> None:
+def test_unmodeled_error_code_is_a_plain_client_error(fake: V2Service, client: Any) -> None:
     fake.fail("DescribeConfigurationSets", "ServiceUnavailable", status=503)
     with pytest.raises(ClientError) as exc:
         client.describe_configuration_sets()
@@ -451,7 +451,7 @@ def test_unmodeled_error_code_is_a_plain_client_error(fake: FakeSmsVoiceV2, clie
 # ----------------------------------------------------- model validation
 
 
-def test_botocore_validates_requests_before_the_fake(fake: FakeSmsVoiceV2, client: Any) -> None:
+def test_botocore_validates_requests_before_the_fake(fake: V2Service, client: Any) -> None:
     with pytest.raises(ParamValidationError):
         client.create_event_destination(  # missing MatchingEventTypes
             ConfigurationSetName="cs", EventDestinationName="d", SnsDestination={"TopicArn": TOPIC}
@@ -467,7 +467,7 @@ def test_botocore_validates_requests_before_the_fake(fake: FakeSmsVoiceV2, clien
     assert fake.calls == []
 
 
-def test_fake_enforces_constraints_botocore_skips(fake: FakeSmsVoiceV2, client: Any) -> None:
+def test_fake_enforces_constraints_botocore_skips(fake: V2Service, client: Any) -> None:
     # botocore's ParamValidator checks no max lengths, patterns or enums; the service does.
     for name in ("x" * 65, "bad name"):
         with pytest.raises(client.exceptions.ValidationException) as exc:
@@ -515,7 +515,7 @@ def test_validate_response_rejects_bad_shapes() -> None:
 
 
 def test_bad_fake_response_is_caught(
-    fake: FakeSmsVoiceV2, client: Any, monkeypatch: pytest.MonkeyPatch
+    fake: V2Service, client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(fake._handlers, "DescribeConfigurationSets", lambda _: {"Bogus": True})
     with pytest.raises(AssertionError, match="DescribeConfigurationSets response"):
@@ -525,7 +525,7 @@ def test_bad_fake_response_is_caught(
 # ------------------------------------------------ wiring and inspection
 
 
-def test_out_of_band_helpers_record_no_calls(fake: FakeSmsVoiceV2, client: Any) -> None:
+def test_out_of_band_helpers_record_no_calls(fake: V2Service, client: Any) -> None:
     fake.add_set("cs", tags={"owner": "someone-else"})
     fake.add_destination("cs", "d1", {"SnsDestination": {"TopicArn": TOPIC}})
     fake.add_destination("cs", "d2", {"SnsDestination": {"TopicArn": TOPIC}})
@@ -537,7 +537,7 @@ def test_out_of_band_helpers_record_no_calls(fake: FakeSmsVoiceV2, client: Any) 
     assert fake.call_names() == ["DescribeConfigurationSets"] * 2
 
 
-def test_calls_record_wire_params(fake: FakeSmsVoiceV2, client: Any) -> None:
+def test_calls_record_wire_params(fake: V2Service, client: Any) -> None:
     client.create_configuration_set(ConfigurationSetName="cs")
     ((op, params),) = fake.calls
     assert op == "CreateConfigurationSet"
@@ -546,7 +546,7 @@ def test_calls_record_wire_params(fake: FakeSmsVoiceV2, client: Any) -> None:
     assert fake.params_of("CreateConfigurationSet") == [params]
 
 
-def test_state_is_shared_between_attached_clients(fake: FakeSmsVoiceV2, client: Any) -> None:
+def test_state_is_shared_between_attached_clients(fake: V2Service, client: Any) -> None:
     other = fake.attach(_client())
     client.create_configuration_set(ConfigurationSetName="cs")
     assert other.describe_configuration_sets()["ConfigurationSets"][0]["ConfigurationSetName"] == (
@@ -557,7 +557,7 @@ def test_state_is_shared_between_attached_clients(fake: FakeSmsVoiceV2, client: 
         other.describe_configuration_sets()
 
 
-def test_attach_requires_parameter_validation(fake: FakeSmsVoiceV2) -> None:
+def test_attach_requires_parameter_validation(fake: V2Service) -> None:
     with pytest.raises(ValueError):
         fake.attach(_client(parameter_validation=False))
     session = boto3.session.Session(
@@ -567,7 +567,7 @@ def test_attach_requires_parameter_validation(fake: FakeSmsVoiceV2) -> None:
         fake.attach(session.client("sns"))
 
 
-def test_responses_are_copies(fake: FakeSmsVoiceV2, client: Any) -> None:
+def test_responses_are_copies(fake: V2Service, client: Any) -> None:
     fake.add_set("cs")
     _sns(client, "cs", "d1")
     info = client.describe_configuration_sets()["ConfigurationSets"][0]

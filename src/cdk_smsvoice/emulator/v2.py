@@ -1,6 +1,6 @@
 """Stateful in-memory fake of the ``pinpoint-sms-voice-v2`` API for real botocore clients.
 
-``FakeSmsVoiceV2().attach(client)`` answers every call made through ``client`` from the
+``V2Service().attach(client)`` answers every call made through ``client`` from the
 ``before-call`` event, the same hook ``botocore.stub.Stubber`` uses, so:
 
 * botocore's own parameter validation still runs first (required members, types, unknown
@@ -38,7 +38,11 @@ from botocore.awsrequest import AWSResponse
 from botocore.model import OperationModel, ServiceModel
 from botocore.validate import ParamValidationDecorator
 
-from .model_checks import constraint_violations, validate_response, validate_shape
+from cdk_smsvoice.emulator.model_checks import (
+    constraint_violations,
+    validate_response,
+    validate_shape,
+)
 
 SERVICE_NAME = "pinpoint-sms-voice-v2"
 EVENT_NAME = "before-call.pinpoint-sms-voice-v2.*"
@@ -152,7 +156,7 @@ class _Fault:
     seen: int = 0
 
 
-class FakeSmsVoiceV2:
+class V2Service:
     """In-memory ``pinpoint-sms-voice-v2`` for configuration sets; see the module docstring."""
 
     def __init__(
@@ -222,7 +226,7 @@ class FakeSmsVoiceV2:
             self.calls.append((op, copy.deepcopy(request)))
             handler = self._handlers.get(op)
             if handler is None:
-                raise AssertionError(f"FakeSmsVoiceV2 does not implement operation {op}")
+                raise AssertionError(f"V2Service does not implement operation {op}")
             try:
                 self._raise_injected_fault(op)
                 violations = constraint_violations(model.input_shape, request)

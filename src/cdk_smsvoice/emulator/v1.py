@@ -1,6 +1,6 @@
 """Stateful in-memory fake of the ``pinpoint-sms-voice`` (v1) API for real botocore clients.
 
-``FakeSmsVoiceV1().attach(client)`` answers every call made through ``client`` from the
+``V1Service().attach(client)`` answers every call made through ``client`` from the
 ``before-call`` event, the same hook ``botocore.stub.Stubber`` uses, so:
 
 * botocore's own parameter validation still runs first (types, unknown members). Such requests
@@ -79,7 +79,7 @@ from botocore.model import (
 from botocore.parsers import create_parser
 from botocore.validate import ParamValidationDecorator
 
-from .model_checks import (
+from cdk_smsvoice.emulator.model_checks import (
     shape_problems,
     validate_response,
     validate_shape,
@@ -320,7 +320,7 @@ class _Fault:
     seen: int = 0
 
 
-class FakeSmsVoiceV1:
+class V1Service:
     """In-memory ``pinpoint-sms-voice`` (v1); see the module docstring."""
 
     def __init__(

@@ -11,12 +11,12 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, ParamValidationError
 from botocore.model import StringShape, StructureShape
 
-from . import smsvoice_v1
-from .smsvoice_v1 import (
+from cdk_smsvoice.emulator import v1 as smsvoice_v1
+from cdk_smsvoice.emulator.v1 import (
     EVENT_TYPES,
     MAX_CONFIGURATION_SETS,
     SINK_MEMBERS,
-    FakeSmsVoiceV1,
+    V1Service,
     decode_request,
     default_status,
     service_model,
@@ -70,12 +70,12 @@ class VirtualClock:
 
 
 @pytest.fixture
-def fake() -> FakeSmsVoiceV1:
-    return FakeSmsVoiceV1(account=ACCOUNT, region=REGION)
+def fake() -> V1Service:
+    return V1Service(account=ACCOUNT, region=REGION)
 
 
 @pytest.fixture
-def client(fake: FakeSmsVoiceV1) -> Any:
+def client(fake: V1Service) -> Any:
     return fake.attach(_client())
 
 
@@ -110,7 +110,7 @@ def _destinations(client: Any, conf: str) -> list[dict[str, Any]]:
     return dests
 
 
-def _names(fake: FakeSmsVoiceV1, conf: str) -> list[str]:
+def _names(fake: V1Service, conf: str) -> list[str]:
     return list(fake.sets[conf].event_destinations)
 
 
@@ -149,7 +149,7 @@ def test_constants_agree_with_botocore_model() -> None:
 # ------------------------------------------------------- configuration sets
 
 
-def test_create_list_delete_round_trip(fake: FakeSmsVoiceV1, client: Any) -> None:
+def test_create_list_delete_round_trip(fake: V1Service, client: Any) -> None:
     created = client.create_configuration_set(ConfigurationSetName="voice-a")
     assert created["ResponseMetadata"]["HTTPStatusCode"] == 200
     assert set(created) == {"ResponseMetadata"}  # the response body is an empty object
@@ -172,7 +172,7 @@ def test_create_list_delete_round_trip(fake: FakeSmsVoiceV1, client: Any) -> Non
     ]
 
 
-def test_create_existing_set_is_already_exists(fake: FakeSmsVoiceV1, client: Any) -> None:
+def test_create_existing_set_is_already_exists(fake: V1Service, client: Any) -> None:
     client.create_configuration_set(ConfigurationSetName="cs")
     fake.add_destination("cs", "keep", SNS)
     with pytest.raises(client.exceptions.AlreadyExistsException) as exc:
@@ -183,7 +183,7 @@ def test_create_existing_set_is_already_exists(fake: FakeSmsVoiceV1, client: Any
     assert _names(fake, "cs") == ["keep"]  # the existing set is untouched
 
 
-def test_configuration_set_limit(fake: FakeSmsVoiceV1, client: Any) -> None:
+def test_configuration_set_limit(fake: V1Service, client: Any) -> None:
     for i in range(MAX_CONFIGURATION_SETS - 1):
         fake.add_set(f"s{i}")
     client.create_configuration_set(ConfigurationSetName="last-one")
@@ -197,14 +197,14 @@ def test_configuration_set_limit(fake: FakeSmsVoiceV1, client: Any) -> None:
     assert len(fake.sets) == 10_000
 
 
-def test_delete_missing_set_is_not_found(fake: FakeSmsVoiceV1, client: Any) -> None:
+def test_delete_missing_set_is_not_found(fake: V1Service, client: Any) -> None:
     with pytest.raises(client.exceptions.NotFoundException) as exc:
         client.delete_configuration_set(ConfigurationSetName="absent")
     assert _error(exc) == ("NotFoundException", 404)
     assert fake.outcomes == [("DeleteConfigurationSet", 404, "NotFoundException")]
 
 
-def test_delete_set_removes_its_destinations(fake: FakeSmsVoiceV1, client: Any) -> None:
+def test_delete_set_removes_its_destinations(fake: V1Service, client: Any) -> None:
     client.create_configuration_set(ConfigurationSetName="cs")
     _create_dest(client, "cs", "d1")
     _create_dest(client, "cs", "d2", LOGS)
@@ -219,7 +219,7 @@ def test_delete_set_removes_its_destinations(fake: FakeSmsVoiceV1, client: Any) 
 @pytest.mark.parametrize(
     "name", ["", "x" * 65, "bad name", "dots.are.bad", "slash/bad", "ünïcode", "tab\t"]
 )
-def test_invalid_set_names_are_bad_requests(fake: FakeSmsVoiceV1, client: Any, name: str) -> None:
+def test_invalid_set_names_are_bad_requests(fake: V1Service, client: Any, name: str) -> None:
     with pytest.raises(client.exceptions.BadRequestException) as exc:
         client.create_configuration_set(ConfigurationSetName=name)
     assert _error(exc) == ("BadRequestException", 400)
@@ -232,14 +232,14 @@ def test_invalid_set_names_are_bad_requests(fake: FakeSmsVoiceV1, client: Any, n
     assert fake.sets["ok"].event_destinations == {}
 
 
-def test_boundary_names_are_accepted(fake: FakeSmsVoiceV1, client: Any) -> None:
+def test_boundary_names_are_accepted(fake: V1Service, client: Any) -> None:
     for name in ("a", "x" * 64, "Az09_-"):
         client.create_configuration_set(ConfigurationSetName=name)
         _create_dest(client, name, name)
     assert list(fake.sets) == ["a", "x" * 64, "Az09_-"]
 
 
-def test_create_set_requires_a_name(fake: FakeSmsVoiceV1, client: Any) -> None:
+def test_create_set_requires_a_name(fake: V1Service, client: Any) -> None:
     # the model does not mark ConfigurationSetName as required; the reference does
     with pytest.raises(client.exceptions.BadRequestException) as exc:
         client.create_configuration_set()
@@ -250,7 +250,7 @@ def test_create_set_requires_a_name(fake: FakeSmsVoiceV1, client: Any) -> None:
 # ---------------------------------------------------------------- pagination
 
 
-def test_list_pagination(fake: FakeSmsVoiceV1, client: Any) -> None:
+def test_list_pagination(fake: V1Service, client: Any) -> None:
     for i in range(5):
         fake.add_set(f"cs{i}")
     seen: list[list[str]] = []
@@ -289,7 +289,7 @@ def test_invalid_next_token_is_a_bad_request(client: Any, token: str) -> None:
 
 
 def test_default_page_size_is_configurable() -> None:
-    fake = FakeSmsVoiceV1(default_page_size=1)
+    fake = V1Service(default_page_size=1)
     client = fake.attach(_client())
     fake.add_set("a")
     fake.add_set("b")
@@ -297,13 +297,13 @@ def test_default_page_size_is_configurable() -> None:
     assert page["ConfigurationSets"] == ["a"]
     assert client.list_configuration_sets(NextToken=page["NextToken"])["ConfigurationSets"] == ["b"]
     with pytest.raises(ValueError):
-        FakeSmsVoiceV1(default_page_size=0)
+        V1Service(default_page_size=0)
 
 
 # -------------------------------------------------------- event destinations
 
 
-def test_get_event_destinations(fake: FakeSmsVoiceV1, client: Any) -> None:
+def test_get_event_destinations(fake: V1Service, client: Any) -> None:
     fake.add_set("cs")
     assert _destinations(client, "cs") == []
     _create_dest(client, "cs", "sns", SNS, ["BUSY"], Enabled=True)
@@ -324,7 +324,7 @@ def test_get_event_destinations(fake: FakeSmsVoiceV1, client: Any) -> None:
     assert _error(exc) == ("NotFoundException", 404)
 
 
-def test_create_destination_wire_request(fake: FakeSmsVoiceV1, client: Any) -> None:
+def test_create_destination_wire_request(fake: V1Service, client: Any) -> None:
     fake.add_set("cs")
     _create_dest(client, "cs", "d1", Enabled=True)
     wire = fake.requests[-1]
@@ -342,7 +342,7 @@ def test_create_destination_wire_request(fake: FakeSmsVoiceV1, client: Any) -> N
     ]
 
 
-def test_omitted_enabled_means_disabled(fake: FakeSmsVoiceV1, client: Any) -> None:
+def test_omitted_enabled_means_disabled(fake: V1Service, client: Any) -> None:
     fake.add_set("cs")
     _create_dest(client, "cs", "d1")
     assert _destinations(client, "cs")[0]["Enabled"] is False
@@ -350,7 +350,7 @@ def test_omitted_enabled_means_disabled(fake: FakeSmsVoiceV1, client: Any) -> No
 
 
 def test_default_enabled_is_configurable() -> None:
-    fake = FakeSmsVoiceV1(default_enabled=True)
+    fake = V1Service(default_enabled=True)
     client = fake.attach(_client())
     fake.add_set("cs")
     _create_dest(client, "cs", "d1")
@@ -358,7 +358,7 @@ def test_default_enabled_is_configurable() -> None:
     assert [d["Enabled"] for d in _destinations(client, "cs")] == [True, False]
 
 
-def test_create_destination_errors(fake: FakeSmsVoiceV1, client: Any) -> None:
+def test_create_destination_errors(fake: V1Service, client: Any) -> None:
     with pytest.raises(client.exceptions.NotFoundException) as nf:
         _create_dest(client, "absent", "d1")
     assert _error(nf) == ("NotFoundException", 404)
@@ -393,7 +393,7 @@ def test_create_destination_errors(fake: FakeSmsVoiceV1, client: Any) -> None:
     ],
 )
 def test_invalid_definitions_are_bad_requests(
-    fake: FakeSmsVoiceV1, client: Any, definition: dict[str, Any], message: str
+    fake: V1Service, client: Any, definition: dict[str, Any], message: str
 ) -> None:
     fake.add_set("cs")
     with pytest.raises(client.exceptions.BadRequestException) as exc:
@@ -405,7 +405,7 @@ def test_invalid_definitions_are_bad_requests(
     assert fake.sets["cs"].event_destinations == {}
 
 
-def test_create_destination_requires_name_and_definition(fake: FakeSmsVoiceV1, client: Any) -> None:
+def test_create_destination_requires_name_and_definition(fake: V1Service, client: Any) -> None:
     fake.add_set("cs")
     with pytest.raises(client.exceptions.BadRequestException) as no_name:
         client.create_configuration_set_event_destination(
@@ -420,7 +420,7 @@ def test_create_destination_requires_name_and_definition(fake: FakeSmsVoiceV1, c
     assert fake.sets["cs"].event_destinations == {}
 
 
-def test_event_destination_limit_is_ten(fake: FakeSmsVoiceV1, client: Any) -> None:
+def test_event_destination_limit_is_ten(fake: V1Service, client: Any) -> None:
     fake.add_set("cs")
     for i in range(10):
         _create_dest(client, "cs", f"d{i}")
@@ -441,7 +441,7 @@ def test_event_destination_limit_is_ten(fake: FakeSmsVoiceV1, client: Any) -> No
     assert len(fake.sets["cs"].event_destinations) == 10
 
 
-def test_update_destination_replaces_it(fake: FakeSmsVoiceV1, client: Any) -> None:
+def test_update_destination_replaces_it(fake: V1Service, client: Any) -> None:
     fake.add_set("cs")
     _create_dest(client, "cs", "logs", LOGS, ["BUSY"], Enabled=True)
     other_group = {
@@ -471,7 +471,7 @@ def test_update_destination_replaces_it(fake: FakeSmsVoiceV1, client: Any) -> No
     assert fake.sets["cs"].event_destinations["logs"].enabled is True
 
 
-def test_update_cannot_change_the_sink_type(fake: FakeSmsVoiceV1, client: Any) -> None:
+def test_update_cannot_change_the_sink_type(fake: V1Service, client: Any) -> None:
     fake.add_set("cs")
     _create_dest(client, "cs", "d1", LOGS, ["BUSY"], Enabled=True)
     before = _destinations(client, "cs")
@@ -493,7 +493,7 @@ def test_update_cannot_change_the_sink_type(fake: FakeSmsVoiceV1, client: Any) -
     assert fake.sets["cs"].event_destinations["d1"].sink_type == "KinesisFirehoseDestination"
 
 
-def test_update_errors(fake: FakeSmsVoiceV1, client: Any) -> None:
+def test_update_errors(fake: V1Service, client: Any) -> None:
     definition = {"MatchingEventTypes": ["BUSY"], **SNS}
     with pytest.raises(client.exceptions.NotFoundException) as no_set:
         client.update_configuration_set_event_destination(
@@ -519,7 +519,7 @@ def test_update_errors(fake: FakeSmsVoiceV1, client: Any) -> None:
     ]
 
 
-def test_delete_destination(fake: FakeSmsVoiceV1, client: Any) -> None:
+def test_delete_destination(fake: V1Service, client: Any) -> None:
     fake.add_set("cs")
     _create_dest(client, "cs", "d1")
     _create_dest(client, "cs", "d2")
@@ -548,7 +548,7 @@ def test_delete_destination(fake: FakeSmsVoiceV1, client: Any) -> None:
 # ------------------------------------------------------------ voice messages
 
 
-def test_send_voice_message(fake: FakeSmsVoiceV1, client: Any) -> None:
+def test_send_voice_message(fake: V1Service, client: Any) -> None:
     fake.add_set("cs")
     content = {"SSMLMessage": {"Text": "<speak>Hi</speak>", "LanguageCode": "en-US"}}
     resp = client.send_voice_message(
@@ -586,7 +586,7 @@ def test_send_voice_message(fake: FakeSmsVoiceV1, client: Any) -> None:
     ],
 )
 def test_send_voice_message_bad_requests(
-    fake: FakeSmsVoiceV1, client: Any, kwargs: dict[str, Any], message: str
+    fake: V1Service, client: Any, kwargs: dict[str, Any], message: str
 ) -> None:
     params: dict[str, Any] = {
         "OriginationPhoneNumber": "+12065550100",
@@ -601,7 +601,7 @@ def test_send_voice_message_bad_requests(
     assert fake.voice_messages == []
 
 
-def test_longest_voice_message_is_accepted(fake: FakeSmsVoiceV1, client: Any) -> None:
+def test_longest_voice_message_is_accepted(fake: V1Service, client: Any) -> None:
     client.send_voice_message(
         OriginationPhoneNumber="+12065550100",
         DestinationPhoneNumber="+12065550142",
@@ -613,7 +613,7 @@ def test_longest_voice_message_is_accepted(fake: FakeSmsVoiceV1, client: Any) ->
 # ---------------------------------------------------------- fault injection
 
 
-def test_fail_next_times(fake: FakeSmsVoiceV1, client: Any) -> None:
+def test_fail_next_times(fake: V1Service, client: Any) -> None:
     fake.fail("CreateConfigurationSet", "TooManyRequestsException", "Slow down", times=2)
     assert fake.pending_faults() == {"CreateConfigurationSet": 2}
     for _ in range(2):
@@ -630,7 +630,7 @@ def test_fail_next_times(fake: FakeSmsVoiceV1, client: Any) -> None:
     assert [status for _, status, _ in fake.outcomes] == [429, 429, 200]
 
 
-def test_fail_on_nth_call(fake: FakeSmsVoiceV1, client: Any) -> None:
+def test_fail_on_nth_call(fake: V1Service, client: Any) -> None:
     fake.add_set("cs")
     fake.fail(
         "create_configuration_set_event_destination", "InternalServiceErrorException", on_call=2
@@ -644,7 +644,7 @@ def test_fail_on_nth_call(fake: FakeSmsVoiceV1, client: Any) -> None:
     assert fake.call_names() == ["CreateConfigurationSetEventDestination"] * 3
 
 
-def test_fail_counts_only_the_named_operation(fake: FakeSmsVoiceV1, client: Any) -> None:
+def test_fail_counts_only_the_named_operation(fake: V1Service, client: Any) -> None:
     fake.fail("ListConfigurationSets", "BadRequestException", on_call=2, times=2)
     client.create_configuration_set(ConfigurationSetName="cs")
     client.list_configuration_sets()
@@ -663,16 +663,14 @@ def test_fail_counts_only_the_named_operation(fake: FakeSmsVoiceV1, client: Any)
         ("BadRequestException", 400),
     ],
 )
-def test_fail_uses_model_statuses(
-    client: Any, fake: FakeSmsVoiceV1, code: str, status: int
-) -> None:
+def test_fail_uses_model_statuses(client: Any, fake: V1Service, code: str, status: int) -> None:
     fake.fail("GetConfigurationSetEventDestinations", code)
     with pytest.raises(getattr(client.exceptions, code)) as exc:
         client.get_configuration_set_event_destinations(ConfigurationSetName="cs")
     assert _error(exc) == (code, status)
 
 
-def test_fail_with_status_override_and_unmodeled_code(fake: FakeSmsVoiceV1, client: Any) -> None:
+def test_fail_with_status_override_and_unmodeled_code(fake: V1Service, client: Any) -> None:
     fake.add_set("cs")
     fake.fail("DeleteConfigurationSet", "TooManyRequestsException", status=503)
     with pytest.raises(client.exceptions.TooManyRequestsException) as exc:
@@ -687,7 +685,7 @@ def test_fail_with_status_override_and_unmodeled_code(fake: FakeSmsVoiceV1, clie
     assert "cs" in fake.sets
 
 
-def test_fail_rejects_bad_arguments(fake: FakeSmsVoiceV1) -> None:
+def test_fail_rejects_bad_arguments(fake: V1Service) -> None:
     with pytest.raises(ValueError):
         fake.fail("NoSuchOperation", "BadRequestException")
     with pytest.raises(ValueError):
@@ -702,7 +700,7 @@ def test_fail_rejects_bad_arguments(fake: FakeSmsVoiceV1) -> None:
 
 def test_rate_limit() -> None:
     clock = VirtualClock()
-    fake = FakeSmsVoiceV1(clock=clock, max_rps=1.0)
+    fake = V1Service(clock=clock, max_rps=1.0)
     client = fake.attach(_client())
     client.create_configuration_set(ConfigurationSetName="cs")  # t=0.0
     clock.now = 0.5
@@ -734,7 +732,7 @@ def test_rate_limit() -> None:
 
 def test_rate_limit_with_fractional_interval() -> None:
     clock = VirtualClock()
-    fake = FakeSmsVoiceV1(clock=clock, max_rps=3.0)
+    fake = V1Service(clock=clock, max_rps=3.0)
     client = fake.attach(_client())
     for i in range(6):
         clock.now = i / 3
@@ -747,7 +745,7 @@ def test_rate_limit_with_fractional_interval() -> None:
 
 def test_throttled_calls_do_not_count_towards_faults() -> None:
     clock = VirtualClock()
-    fake = FakeSmsVoiceV1(clock=clock, max_rps=1.0)
+    fake = V1Service(clock=clock, max_rps=1.0)
     client = fake.attach(_client())
     fake.fail("ListConfigurationSets", "InternalServiceErrorException", on_call=2)
     client.list_configuration_sets()
@@ -763,12 +761,12 @@ def test_throttled_calls_do_not_count_towards_faults() -> None:
     ]
 
 
-def test_rate_limit_is_off_by_default(fake: FakeSmsVoiceV1, client: Any) -> None:
+def test_rate_limit_is_off_by_default(fake: V1Service, client: Any) -> None:
     for _ in range(20):
         client.list_configuration_sets()
     assert [status for _, status, _ in fake.outcomes] == [200] * 20
     with pytest.raises(ValueError):
-        FakeSmsVoiceV1(max_rps=0)
+        V1Service(max_rps=0)
 
 
 # ----------------------------------------------------------- wire decoding
@@ -785,7 +783,7 @@ def _tamper(client: Any, operation: str, change: Callable[[dict[str, Any]], None
     client.meta.events.register_first(smsvoice_v1.EVENT_NAME, handler)
 
 
-def test_fake_reads_the_serialized_body(fake: FakeSmsVoiceV1, client: Any) -> None:
+def test_fake_reads_the_serialized_body(fake: V1Service, client: Any) -> None:
     def rename(params: dict[str, Any]) -> None:
         params["body"] = params["body"].replace(b'"asked"', b'"sent"')
 
@@ -795,7 +793,7 @@ def test_fake_reads_the_serialized_body(fake: FakeSmsVoiceV1, client: Any) -> No
     assert fake.params_of("CreateConfigurationSet") == [{"ConfigurationSetName": "sent"}]
 
 
-def test_fake_reads_the_encoded_path(fake: FakeSmsVoiceV1, client: Any) -> None:
+def test_fake_reads_the_encoded_path(fake: V1Service, client: Any) -> None:
     with pytest.raises(client.exceptions.BadRequestException):
         client.delete_configuration_set(ConfigurationSetName="a/b c%")
     assert fake.requests[-1].path == f"{SET_PATH}/a%2Fb%20c%25"
@@ -811,7 +809,7 @@ def test_fake_reads_the_encoded_path(fake: FakeSmsVoiceV1, client: Any) -> None:
     assert fake.sets == {}
 
 
-def test_fake_reads_the_encoded_query(fake: FakeSmsVoiceV1, client: Any) -> None:
+def test_fake_reads_the_encoded_query(fake: V1Service, client: Any) -> None:
     for i in range(3):
         fake.add_set(f"cs{i}")
 
@@ -833,7 +831,7 @@ def test_fake_reads_the_encoded_query(fake: FakeSmsVoiceV1, client: Any) -> None
     ],
 )
 def test_unreadable_bodies_are_bad_requests(
-    fake: FakeSmsVoiceV1, client: Any, body: bytes, message: str
+    fake: V1Service, client: Any, body: bytes, message: str
 ) -> None:
     def replace(params: dict[str, Any]) -> None:
         params["body"] = body
@@ -845,7 +843,7 @@ def test_unreadable_bodies_are_bad_requests(
     assert fake.sets == {}
 
 
-def test_path_members_in_the_body_are_refused(fake: FakeSmsVoiceV1, client: Any) -> None:
+def test_path_members_in_the_body_are_refused(fake: V1Service, client: Any) -> None:
     fake.add_set("cs")
 
     def smuggle(params: dict[str, Any]) -> None:
@@ -899,7 +897,7 @@ def test_decode_request_without_url_uses_query_string() -> None:
 # ---------------------------------------------------------- model validation
 
 
-def test_botocore_validates_requests_before_the_fake(fake: FakeSmsVoiceV1, client: Any) -> None:
+def test_botocore_validates_requests_before_the_fake(fake: V1Service, client: Any) -> None:
     with pytest.raises(ParamValidationError):
         client.create_configuration_set(ConfigurationSetName=7)
     with pytest.raises(ParamValidationError):
@@ -911,7 +909,7 @@ def test_botocore_validates_requests_before_the_fake(fake: FakeSmsVoiceV1, clien
     assert fake.calls == []
 
 
-def test_fake_enforces_the_enum_botocore_skips(fake: FakeSmsVoiceV1, client: Any) -> None:
+def test_fake_enforces_the_enum_botocore_skips(fake: V1Service, client: Any) -> None:
     fake.add_set("cs")
     with pytest.raises(client.exceptions.BadRequestException) as exc:
         _create_dest(client, "cs", "d1", types=["TEXT_DELIVERED"])
@@ -943,7 +941,7 @@ def test_validate_response_rejects_bad_shapes() -> None:
 
 
 def test_bad_fake_response_is_caught(
-    fake: FakeSmsVoiceV1, client: Any, monkeypatch: pytest.MonkeyPatch
+    fake: V1Service, client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(fake._handlers, "ListConfigurationSets", lambda _: {"Sets": ["cs"]})
     with pytest.raises(AssertionError, match="ListConfigurationSets response"):
@@ -956,7 +954,7 @@ def test_bad_fake_response_is_caught(
 
 
 def test_undeclared_error_is_caught(
-    fake: FakeSmsVoiceV1, client: Any, monkeypatch: pytest.MonkeyPatch
+    fake: V1Service, client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def not_found(_: Any) -> dict[str, Any]:
         raise smsvoice_v1._ServiceError("NotFoundException", "no such set")
@@ -977,7 +975,7 @@ def test_undeclared_error_is_caught(
 # ------------------------------------------------------ wiring and inspection
 
 
-def test_out_of_band_helpers_record_no_calls(fake: FakeSmsVoiceV1, client: Any) -> None:
+def test_out_of_band_helpers_record_no_calls(fake: V1Service, client: Any) -> None:
     fake.add_set("cs")
     with pytest.raises(ValueError):
         fake.add_set("cs")
@@ -998,7 +996,7 @@ def test_out_of_band_helpers_record_no_calls(fake: FakeSmsVoiceV1, client: Any) 
     ]
 
 
-def test_add_destination_defaults_to_all_event_types(fake: FakeSmsVoiceV1, client: Any) -> None:
+def test_add_destination_defaults_to_all_event_types(fake: V1Service, client: Any) -> None:
     fake.add_set("cs")
     fake.add_destination("cs", "d1", FIREHOSE)
     (dest,) = _destinations(client, "cs")
@@ -1006,7 +1004,7 @@ def test_add_destination_defaults_to_all_event_types(fake: FakeSmsVoiceV1, clien
     assert dest["Enabled"] is True
 
 
-def test_state_is_shared_between_attached_clients(fake: FakeSmsVoiceV1, client: Any) -> None:
+def test_state_is_shared_between_attached_clients(fake: V1Service, client: Any) -> None:
     other = fake.attach(_client())
     client.create_configuration_set(ConfigurationSetName="cs")
     assert other.list_configuration_sets()["ConfigurationSets"] == ["cs"]
@@ -1016,14 +1014,14 @@ def test_state_is_shared_between_attached_clients(fake: FakeSmsVoiceV1, client: 
     assert fake.count("ListConfigurationSets") == 1
 
 
-def test_attach_refuses_unsuitable_clients(fake: FakeSmsVoiceV1) -> None:
+def test_attach_refuses_unsuitable_clients(fake: V1Service) -> None:
     with pytest.raises(ValueError, match="parameter validation"):
         fake.attach(_client(parameter_validation=False))
     with pytest.raises(ValueError, match="pinpoint-sms-voice client"):
         fake.attach(_session().client("pinpoint-sms-voice-v2"))
 
 
-def test_responses_and_records_are_copies(fake: FakeSmsVoiceV1, client: Any) -> None:
+def test_responses_and_records_are_copies(fake: V1Service, client: Any) -> None:
     fake.add_set("cs")
     _create_dest(client, "cs", "d1", types=["BUSY"])
     fake.params_of("CreateConfigurationSetEventDestination")[0]["EventDestination"][

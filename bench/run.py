@@ -977,7 +977,7 @@ def v1_harness() -> Harness:
     """As tests/handler/test_lifecycle_v1.py builds it: the fake enforces v1's rate of one
     request a second on the harness's virtual clock, so a call made too soon would get a 429.
     """
-    fake = V1Service(max_rps=1.0)
+    fake = V1Service(tps=1.0, rate_scope="account")
     harness = Harness(fake, service=V1_SERVICE)
     fake.clock = harness.clock.monotonic
     return harness

@@ -11,17 +11,23 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, ParamValidationError
 from botocore.model import StringShape, StructureShape
 
-from cdk_smsvoice.emulator import v1 as smsvoice_v1
+from cdk_smsvoice.emulator.errors import ServiceError
+from cdk_smsvoice.emulator.model_checks import service_model, validate_response
 from cdk_smsvoice.emulator.v1 import (
     EVENT_TYPES,
     MAX_CONFIGURATION_SETS,
+    SERVICE_NAME,
     SINK_MEMBERS,
     V1Service,
-    decode_request,
     default_status,
-    service_model,
-    validate_response,
 )
+from cdk_smsvoice.emulator.wire import WireCall, decode_botocore_request
+
+
+def decode_request(request: dict[str, Any]) -> tuple[str, dict[str, Any], str | None]:
+    call: WireCall = decode_botocore_request(service_model(SERVICE_NAME), request)
+    return call.operation, call.params, call.problem
+
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -118,10 +124,10 @@ def _names(fake: V1Service, conf: str) -> list[str]:
 
 
 def test_constants_agree_with_botocore_model() -> None:
-    event_type = service_model().shape_for("EventType")
+    event_type = service_model(SERVICE_NAME).shape_for("EventType")
     assert isinstance(event_type, StringShape)
     assert list(EVENT_TYPES) == event_type.enum
-    definition = service_model().shape_for("EventDestinationDefinition")
+    definition = service_model(SERVICE_NAME).shape_for("EventDestinationDefinition")
     assert isinstance(definition, StructureShape)
     assert set(SINK_MEMBERS) <= set(definition.members)
     assert {
@@ -700,7 +706,7 @@ def test_fail_rejects_bad_arguments(fake: V1Service) -> None:
 
 def test_rate_limit() -> None:
     clock = VirtualClock()
-    fake = V1Service(clock=clock, max_rps=1.0)
+    fake = V1Service(clock=clock, tps=1.0, rate_scope="account")
     client = fake.attach(_client())
     client.create_configuration_set(ConfigurationSetName="cs")  # t=0.0
     clock.now = 0.5
@@ -732,7 +738,7 @@ def test_rate_limit() -> None:
 
 def test_rate_limit_with_fractional_interval() -> None:
     clock = VirtualClock()
-    fake = V1Service(clock=clock, max_rps=3.0)
+    fake = V1Service(clock=clock, tps=3.0, rate_scope="account")
     client = fake.attach(_client())
     for i in range(6):
         clock.now = i / 3
@@ -745,7 +751,7 @@ def test_rate_limit_with_fractional_interval() -> None:
 
 def test_throttled_calls_do_not_count_towards_faults() -> None:
     clock = VirtualClock()
-    fake = V1Service(clock=clock, max_rps=1.0)
+    fake = V1Service(clock=clock, tps=1.0, rate_scope="account")
     client = fake.attach(_client())
     fake.fail("ListConfigurationSets", "InternalServiceErrorException", on_call=2)
     client.list_configuration_sets()
@@ -766,7 +772,7 @@ def test_rate_limit_is_off_by_default(fake: V1Service, client: Any) -> None:
         client.list_configuration_sets()
     assert [status for _, status, _ in fake.outcomes] == [200] * 20
     with pytest.raises(ValueError):
-        V1Service(max_rps=0)
+        V1Service(tps=0, rate_scope="account")
 
 
 # ----------------------------------------------------------- wire decoding
@@ -780,7 +786,7 @@ def _tamper(client: Any, operation: str, change: Callable[[dict[str, Any]], None
             change(params)
 
     # same event name as the fake, so register_first orders it before the fake
-    client.meta.events.register_first(smsvoice_v1.EVENT_NAME, handler)
+    client.meta.events.register_first("before-call.pinpoint-sms-voice.*", handler)
 
 
 def test_fake_reads_the_serialized_body(fake: V1Service, client: Any) -> None:
@@ -921,7 +927,7 @@ def test_fake_enforces_the_enum_botocore_skips(fake: V1Service, client: Any) -> 
 
 
 def test_validate_response_rejects_bad_shapes() -> None:
-    model = service_model().operation_model("GetConfigurationSetEventDestinations")
+    model = service_model(SERVICE_NAME).operation_model("GetConfigurationSetEventDestinations")
     good = {
         "EventDestinations": [{"Name": "d", "Enabled": True, "MatchingEventTypes": ["BUSY"], **SNS}]
     }
@@ -934,7 +940,7 @@ def test_validate_response_rejects_bad_shapes() -> None:
         validate_response(model, {"EventDestinations": [{"EventDestinationName": "d"}]})
     with pytest.raises(AssertionError):
         validate_response(model, {**good, "Extra": 1})
-    empty = service_model().operation_model("CreateConfigurationSet")
+    empty = service_model(SERVICE_NAME).operation_model("CreateConfigurationSet")
     validate_response(empty, {"ResponseMetadata": {}})
     with pytest.raises(AssertionError):
         validate_response(empty, {"ConfigurationSetName": "cs"})
@@ -957,7 +963,7 @@ def test_undeclared_error_is_caught(
     fake: V1Service, client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def not_found(_: Any) -> dict[str, Any]:
-        raise smsvoice_v1._ServiceError("NotFoundException", "no such set")
+        raise ServiceError("NotFoundException", "no such set", 404)
 
     # SendVoiceMessage declares no NotFoundException, so the fake must never answer one
     monkeypatch.setitem(fake._handlers, "SendVoiceMessage", not_found)
@@ -965,7 +971,7 @@ def test_undeclared_error_is_caught(
         client.send_voice_message(OriginationPhoneNumber="+1", DestinationPhoneNumber="+2")
 
     def wrong_status(_: Any) -> dict[str, Any]:
-        raise smsvoice_v1._ServiceError("BadRequestException", "bad", 422)
+        raise ServiceError("BadRequestException", "bad", 422)
 
     monkeypatch.setitem(fake._handlers, "ListConfigurationSets", wrong_status)
     with pytest.raises(AssertionError, match="status 422"):

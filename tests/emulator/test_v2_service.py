@@ -10,7 +10,8 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, ParamValidationError
 
-from cdk_smsvoice.emulator.v2 import V2Service, service_model, validate_response
+from cdk_smsvoice.emulator.model_checks import service_model, validate_response
+from cdk_smsvoice.emulator.v2 import SERVICE_NAME, V2Service
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -428,7 +429,7 @@ def test_fail_on_nth_call(fake: V2Service, client: Any) -> None:
 def test_fail_with_reason_and_status(fake: V2Service, client: Any) -> None:
     fake.add_set("cs")
     fake.fail(
-        "DeleteConfigurationSet", "AccessDeniedException", reason="ACCOUNT_DISABLED", status=400
+        "DeleteConfigurationSet", "AccessDeniedException", Reason="ACCOUNT_DISABLED", status=400
     )
     with pytest.raises(client.exceptions.AccessDeniedException) as exc:
         client.delete_configuration_set(ConfigurationSetName="cs")
@@ -436,7 +437,7 @@ def test_fail_with_reason_and_status(fake: V2Service, client: Any) -> None:
     assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
     assert "cs" in fake.sets
     with pytest.raises(ValueError):
-        fake.fail("DeleteConfigurationSet", "ThrottlingException", reason="X")
+        fake.fail("DeleteConfigurationSet", "ThrottlingException", Reason="X")
     with pytest.raises(ValueError):
         fake.fail("NoSuchOperation", "ThrottlingException")
 
@@ -489,7 +490,7 @@ def test_unknown_operation_is_an_assertion(client: Any) -> None:
 
 
 def test_validate_response_rejects_bad_shapes() -> None:
-    model = service_model().operation_model("DescribeConfigurationSets")
+    model = service_model(SERVICE_NAME).operation_model("DescribeConfigurationSets")
     good = {
         "ConfigurationSets": [
             {

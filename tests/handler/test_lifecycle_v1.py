@@ -94,7 +94,7 @@ def expected(properties: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture
 def harness() -> Harness:
-    fake = V1Service(max_rps=1.0)
+    fake = V1Service(tps=1.0, rate_scope="account")
     harness = Harness(fake, service=SERVICE)
     fake.clock = harness.clock.monotonic  # the fake's rate limit runs on virtual time too
     return harness

@@ -228,7 +228,7 @@ def test_a_custom_policy_is_honoured(fake: V2Service) -> None:
 def test_standing_refusals_are_not_mistaken_for_iam_propagation(
     harness: Harness, code: str, message: str, reason: str
 ) -> None:
-    harness.fake.fail("CreateEventDestination", code, message, times=10_000, reason=reason)
+    harness.fake.fail("CreateEventDestination", code, message, times=10_000, Reason=reason)
 
     with pytest.raises(ApiCallError, match=f"Reason: {reason}"):
         harness.run(make_event("Create", properties()))
@@ -243,7 +243,7 @@ def test_a_new_role_not_yet_accessible_is_waited_for(harness: Harness) -> None:
         "ValidationException",
         "Could not access the role",
         times=3,
-        reason="RESOURCE_NOT_ACCESSIBLE",
+        Reason="RESOURCE_NOT_ACCESSIBLE",
     )
 
     harness.run(make_event("Create", properties()))

@@ -1,4 +1,4 @@
-"""Checks of values against botocore shapes, shared by the API fakes.
+"""botocore's service models, and checks of values against their shapes.
 
 botocore validates types and required members of requests; these add the constraints it leaves
 out (max lengths and counts, patterns, enums) and check responses the same way.
@@ -8,9 +8,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
-from botocore.model import ListShape, MapShape, OperationModel, Shape, StringShape, StructureShape
+import botocore.session
+from botocore.model import (
+    ListShape,
+    MapShape,
+    OperationModel,
+    ServiceModel,
+    Shape,
+    StringShape,
+    StructureShape,
+)
 from botocore.validate import ParamValidator
 
 
@@ -71,3 +81,9 @@ def validate_response(operation_model: OperationModel, response: Mapping[str, An
             raise AssertionError(f"{operation_model.name} has no output but got {body!r}")
         return
     validate_shape(shape, body, f"{operation_model.name} response")
+
+
+@cache
+def service_model(name: str) -> ServiceModel:
+    """Botocore's (cached) model of service ``name``."""
+    return botocore.session.get_session().get_service_model(name)

@@ -1,26 +1,10 @@
-"""Stateful in-memory fake of the ``pinpoint-sms-voice`` (v1) API for real botocore clients.
+"""The emulated ``pinpoint-sms-voice`` (v1) API (REST-JSON): every operation of the model.
 
-``V1Service().attach(client)`` answers every call made through ``client`` from the
-``before-call`` event, the same hook ``botocore.stub.Stubber`` uses, so:
-
-* botocore's own parameter validation still runs first (types, unknown members). Such requests
-  raise ``ParamValidationError`` and never reach the fake. The v1 model marks almost nothing as
-  required and has no length or pattern constraints, so the fake enforces the members the API
-  reference lists as required, the name rules and the remaining model constraints (the
-  ``EventType`` enum) itself; violations come back as ``BadRequestException`` (400).
-* The fake does not trust the pre-serialization parameters: it routes the *serialized* request
-  (HTTP method and ``url_path``, URL-decoding the path parameters), reads ``PageSize`` and
-  ``NextToken`` back from the encoded query string and the other members from the JSON body,
-  and checks that this decodes to the operation botocore meant to call.
-* Responses are rendered as the service would send them (JSON body, ``x-amzn-ErrorType``
-  header on errors) and parsed by botocore's own ``rest-json`` parser, including its second
-  pass for modeled error fields, so ``error.response["Error"]["Code"]`` and
-  ``ResponseMetadata.HTTPStatusCode`` are what a real response would give. Every successful
-  response is validated against the output shape first, and every error the fake raises by
-  itself must be one the operation declares, with the model's HTTP status; a mismatch raises
-  ``AssertionError``.
-* Calls are answered before botocore's retry machinery, so an injected or rate-limit
-  ``TooManyRequestsException`` reaches the caller at once instead of being retried.
+The v1 model marks almost nothing as required and has no length or pattern constraints, so the
+service enforces the members the API reference lists as required, the name rules and the
+remaining model constraints (the ``EventType`` enum) itself; violations answer
+``BadRequestException`` (400). Every error it raises by itself must be one the operation
+declares, with the model's HTTP status.
 
 Rules taken from the API reference and the model:
 
@@ -46,47 +30,39 @@ Rules taken from the API reference and the model:
   numbers are required; a message ``Text`` must be non-empty and at most 6,000 characters.
 * ``ListConfigurationSets`` returns names in creation order; ``PageSize`` (a string on the
   wire) must be a positive integer, ``NextToken`` an opaque token from an earlier page.
-* Optional rate limit (``max_rps``): v1 allows about one request per second account-wide.
-  A call arriving less than ``1 / max_rps`` seconds of ``clock`` after the last call that was
-  let through answers ``TooManyRequestsException`` (429). Throttled calls are recorded in
-  ``calls`` but do not move the window, and do not count towards ``fail(on_call=...)``.
+* Optional rate limit (``tps``; v1 allows about one request per second account-wide, which is
+  ``rate_scope="account"``): a call arriving less than ``1 / tps`` seconds of ``clock`` after
+  the last call let through answers ``TooManyRequestsException`` (429). Throttled calls are
+  recorded in ``calls`` but do not move the window, nor count towards ``fail(on_call=...)``.
+* ``SendVoiceMessage`` records the message and emits call events (see :mod:`.events`).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import copy
-import json
 import re
-import threading
-import time
-import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
-from typing import Any, cast
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+from typing import Any
 
-import botocore.session
-from botocore import xform_name
-from botocore.awsrequest import AWSResponse, HeadersDict
-from botocore.model import (
-    OperationModel,
-    ServiceModel,
-    Shape,
-)
-from botocore.parsers import create_parser
-from botocore.validate import ParamValidationDecorator
+from botocore.model import OperationModel, Shape
 
-from cdk_smsvoice.emulator.model_checks import (
-    shape_problems,
-    validate_response,
-    validate_shape,
+from .destination import EventDestination
+from .errors import ServiceError
+from .events import EventEmitter, Message
+from .model_checks import service_model, shape_problems
+from .service import (
+    EmulatedService,
+    Handler,
+    Params,
+    RateScope,
+    Response,
+    decode_token,
+    encode_token,
 )
+from .store import StateStore
 
 SERVICE_NAME = "pinpoint-sms-voice"
-EVENT_NAME = "before-call.pinpoint-sms-voice.*"
 EVENT_TYPES = (
     "INITIATED_CALL",
     "RINGING",
@@ -110,22 +86,12 @@ MAX_MESSAGE_CHARACTERS = 6_000
 # Named by the API reference but absent from botocore's model (which has
 # InternalServiceErrorException); such codes reach the caller as a plain ClientError.
 UNMODELED_STATUS = {"InternalServerErrorException": 500}
-_RATE_EPSILON = 1e-9  # tolerate float error when a virtual clock steps by exactly 1/max_rps
-
-Params = dict[str, Any]
-Response = dict[str, Any]
-
-
-@cache
-def service_model() -> ServiceModel:
-    """Return botocore's (cached) service model for ``pinpoint-sms-voice``."""
-    return botocore.session.get_session().get_service_model(SERVICE_NAME)
 
 
 def error_shape(code: str) -> Shape | None:
     """Return the model's shape for error ``code``, or ``None`` if it is not modeled."""
     # botocore-stubs annotate the code as int; botocore looks it up by name.
-    shape: Shape | None = cast(Any, service_model()).shape_for_error_code(code)
+    shape: Shape | None = service_model(SERVICE_NAME).shape_for_error_code(code)  # type: ignore[arg-type]
     return shape
 
 
@@ -138,156 +104,19 @@ def default_status(code: str) -> int:
     return UNMODELED_STATUS.get(code, 400)
 
 
-# ------------------------------------------------------------------ wire decoding
-
-
-@dataclass(frozen=True)
-class _Route:
-    operation: str
-    method: str
-    pattern: re.Pattern[str]
-    path_members: tuple[str, ...]  # input members, in the order of the URI's {labels}
-    query_members: dict[str, str]  # query key -> input member
-    body_members: frozenset[str]
-
-
-@cache
-def _routes() -> tuple[_Route, ...]:
-    routes = []
-    for op in service_model().operation_names:
-        model = service_model().operation_model(op)
-        members = model.input_shape.members if model.input_shape else {}
-        by_label = {
-            m.serialization.get("name", name): name
-            for name, m in members.items()
-            if m.serialization.get("location") == "uri"
-        }
-        uri = model.http["requestUri"].split("?", 1)[0]
-        regex, path_members = "", []
-        for literal, label in re.findall(r"([^{]*)(?:\{([^}]+)\})?", uri):
-            regex += re.escape(literal)
-            if label:
-                greedy = label.endswith("+")
-                path_members.append(by_label[label.rstrip("+")])
-                regex += "(.*)" if greedy else "([^/]*)"
-        routes.append(
-            _Route(
-                operation=op,
-                method=model.http["method"],
-                pattern=re.compile(regex),
-                path_members=tuple(path_members),
-                query_members={
-                    m.serialization.get("name", name): name
-                    for name, m in members.items()
-                    if m.serialization.get("location") == "querystring"
-                },
-                body_members=frozenset(
-                    name for name, m in members.items() if "location" not in m.serialization
-                ),
-            )
-        )
-    return tuple(routes)
-
-
-@dataclass(frozen=True)
-class WireRequest:
-    """One request as serialized by the client: what the service would have received."""
-
-    operation: str
-    method: str
-    path: str  # still URL-encoded
-    query: tuple[tuple[str, str], ...]
-    body: bytes
-
-
-def _query_pairs(request: Mapping[str, Any]) -> list[tuple[str, str]]:
-    url = request.get("url")
-    if url:  # the final, encoded URL botocore would send
-        return parse_qsl(urlsplit(url).query, keep_blank_values=True)
-    query = request.get("query_string") or {}
-    encoded = query if isinstance(query, str) else urlencode(query, doseq=True)
-    return parse_qsl(encoded, keep_blank_values=True)
-
-
-def decode_request(request: Mapping[str, Any]) -> tuple[str, Params, str | None]:
-    """Decode a serialized request into ``(operation, params, problem)``.
-
-    ``params`` are the input members recovered from the URI, query string and JSON body;
-    ``problem`` describes a body the service could not read (``None`` if fine). Raises
-    ``AssertionError`` when no v1 operation serves the request's method and path.
-    """
-    method, path = request["method"], request["url_path"]
-    for route in _routes():
-        match = route.pattern.fullmatch(path) if route.method == method else None
-        if match is not None:
-            break
-    else:
-        raise AssertionError(f"no {SERVICE_NAME} operation serves {method} {path}")
-    params: Params = {}
-    problem: str | None = None
-    raw = request.get("body") or b""
-    if raw:
-        try:
-            body = json.loads(raw.decode() if isinstance(raw, bytes) else raw)
-        except (UnicodeDecodeError, ValueError):
-            body, problem = {}, "The request body is not valid JSON."
-        if not isinstance(body, dict):
-            body, problem = {}, "The request body must be a JSON object."
-        misplaced = sorted(k for k in body if k not in route.body_members)
-        if misplaced and problem is None:
-            problem = f"Unexpected fields in the request body: {', '.join(misplaced)}."
-        params.update({k: v for k, v in body.items() if k in route.body_members})
-    for key, value in _query_pairs(request):
-        member = route.query_members.get(key)
-        if member is not None:
-            params.setdefault(member, value)
-    for member, value in zip(route.path_members, match.groups(), strict=True):
-        params[member] = unquote(value)
-    return route.operation, params, problem
-
-
 # ------------------------------------------------------------------ state
 
 
-class _ServiceError(Exception):
-    """An API error the fake returns to the client."""
-
-    def __init__(
-        self, code: str, message: str, status: int | None = None, *, injected: bool = False
-    ) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-        self.status = default_status(code) if status is None else status
-        self.injected = injected
+def _error(code: str, message: str) -> ServiceError:
+    return ServiceError(code, message, default_status(code))
 
 
-def _bad(message: str) -> _ServiceError:
-    return _ServiceError("BadRequestException", message)
+def _bad(message: str) -> ServiceError:
+    return _error("BadRequestException", message)
 
 
-def _not_found(message: str) -> _ServiceError:
-    return _ServiceError("NotFoundException", message)
-
-
-@dataclass
-class EventDestination:
-    """One event destination of a configuration set."""
-
-    name: str
-    matching_event_types: list[str]
-    sink_type: str  # one of SINK_MEMBERS
-    sink: dict[str, str]
-    enabled: bool = False
-
-    def to_api(self) -> Response:
-        """Render as the API's ``EventDestination`` structure."""
-        return {
-            "Name": self.name,
-            "Enabled": self.enabled,
-            "MatchingEventTypes": list(self.matching_event_types),
-            self.sink_type: dict(self.sink),
-        }
+def _not_found(message: str) -> ServiceError:
+    return _error("NotFoundException", message)
 
 
 @dataclass
@@ -296,6 +125,17 @@ class ConfigurationSet:
 
     name: str
     event_destinations: dict[str, EventDestination] = field(default_factory=dict)
+
+    def to_state(self) -> dict[str, Any]:
+        """As JSON-ready data."""
+        dests = [d.to_state() for d in self.event_destinations.values()]
+        return {"name": self.name, "event_destinations": dests}
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> ConfigurationSet:
+        """Read back what :meth:`to_state` wrote."""
+        dests = [EventDestination.from_state(d) for d in state["event_destinations"]]
+        return cls(name=state["name"], event_destinations={d.name: d for d in dests})
 
 
 @dataclass
@@ -309,50 +149,60 @@ class VoiceMessage:
     caller_id: str | None = None
     content: dict[str, Any] = field(default_factory=dict)
 
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> VoiceMessage:
+        """Read a line of the message log."""
+        request = record["request"]
+        return cls(
+            message_id=record["messageId"],
+            origination_phone_number=request["OriginationPhoneNumber"],
+            destination_phone_number=request["DestinationPhoneNumber"],
+            configuration_set_name=record["configurationSetName"],
+            caller_id=request.get("CallerId"),
+            content=copy.deepcopy(request.get("Content") or {}),
+        )
 
-@dataclass
-class _Fault:
-    code: str
-    message: str
-    status: int
-    first: int  # 1-based, counted over admitted calls of the operation after fail()
-    last: int
-    seen: int = 0
 
+class V1Service(EmulatedService):
+    """The emulated ``pinpoint-sms-voice`` (v1); see the module docstring.
 
-class V1Service:
-    """In-memory ``pinpoint-sms-voice`` (v1); see the module docstring."""
+    ``store`` (default: none) makes the state durable and is read back at construction;
+    ``clock``, ``tps`` and ``rate_scope`` set the rate limit (default: none), see
+    :class:`EmulatedService`. ``default_page_size`` is ListConfigurationSets' page size;
+    ``default_enabled`` is what an omitted ``Enabled`` means (default: disabled).
+    """
+
+    service_name = SERVICE_NAME
+    throttle_code = "TooManyRequestsException"
 
     def __init__(
         self,
         account: str = "123456789012",
         region: str = "us-east-1",
         *,
-        clock: Callable[[], float] | None = None,
-        max_rps: float | None = None,
+        clock: Any = None,
+        tps: float | None = None,
+        rate_scope: RateScope = "operation",
+        store: StateStore | None = None,
         default_page_size: int = 100,
         default_enabled: bool = False,
     ) -> None:
-        if max_rps is not None and max_rps <= 0:
-            raise ValueError("max_rps must be positive")
         if default_page_size < 1:
             raise ValueError("default_page_size must be >= 1")
         self.account = account
         self.region = region
-        self.clock: Callable[[], float] = clock or time.monotonic
-        self.max_rps = max_rps
         self.default_page_size = default_page_size
         self.default_enabled = default_enabled
         self.sets: dict[str, ConfigurationSet] = {}
-        self.voice_messages: list[VoiceMessage] = []
-        self.calls: list[tuple[str, Params]] = []
-        self.requests: list[WireRequest] = []
-        # (operation, HTTP status, error code or None), parallel to ``calls``
-        self.outcomes: list[tuple[str, int, str | None]] = []
-        self._last_admitted: float | None = None
-        self._faults: dict[str, list[_Fault]] = {}
-        self._lock = threading.RLock()
-        self._handlers: dict[str, Callable[[Params], Response]] = {
+        self.emitter = EventEmitter(store)
+        super().__init__(clock=clock, tps=tps, rate_scope=rate_scope, store=store)
+        saved = store.load(SERVICE_NAME) if store else None
+        if saved is not None:
+            self.sets = {s["name"]: ConfigurationSet.from_state(s) for s in saved["sets"]}
+
+    def handlers(self) -> dict[str, Handler]:
+        """Operation name -> handler, for every operation of the v1 model."""
+        return {
             "CreateConfigurationSet": self._create_configuration_set,
             "DeleteConfigurationSet": self._delete_configuration_set,
             "ListConfigurationSets": self._list_configuration_sets,
@@ -363,163 +213,53 @@ class V1Service:
             "SendVoiceMessage": self._send_voice_message,
         }
 
-    # ------------------------------------------------------------------ wiring
-
-    def attach(self, client: Any) -> Any:
-        """Answer every call made through ``client`` from this fake; returns ``client``."""
-        model = client.meta.service_model
-        if model.service_name != SERVICE_NAME:
-            raise ValueError(f"expected a {SERVICE_NAME} client, got {model.service_name}")
-        # parameter_validation=False (config or profile) leaves a bare serializer behind.
-        validating = isinstance(getattr(client, "_serializer", None), ParamValidationDecorator)
-        if not validating:
-            raise ValueError("the fake relies on botocore parameter validation; keep it enabled")
-        client.meta.events.register(
-            EVENT_NAME, self._on_before_call, unique_id=f"fake-smsvoice-v1-{id(self)}"
-        )
-        return client
-
-    def detach(self, client: Any) -> None:
-        """Stop answering calls made through ``client``."""
-        client.meta.events.unregister(
-            EVENT_NAME, self._on_before_call, unique_id=f"fake-smsvoice-v1-{id(self)}"
-        )
-
-    def _on_before_call(
-        self, model: OperationModel, params: Mapping[str, Any], **_: Any
-    ) -> tuple[AWSResponse, Response]:
-        op, request, problem = decode_request(params)
-        if op != model.name:
-            raise AssertionError(
-                f"{model.name} was serialized as {params['method']} {params['url_path']}, "
-                f"which the service routes to {op}"
-            )
-        raw = params.get("body") or b""
-        wire = WireRequest(
-            operation=op,
-            method=params["method"],
-            path=params["url_path"],
-            query=tuple(_query_pairs(params)),
-            body=raw.encode() if isinstance(raw, str) else bytes(raw),
-        )
-        with self._lock:
-            self.calls.append((op, copy.deepcopy(request)))
-            self.requests.append(wire)
-            try:
-                self._throttle()
-                self._raise_injected_fault(op)
-                if problem is not None:
-                    raise _bad(problem)
-                self._check_request(model, request)
-                result = copy.deepcopy(self._handlers[op](request))
-            except _ServiceError as err:
-                self.outcomes.append((op, err.status, err.code))
-                return self._error_response(model, err, params)
-            self.outcomes.append((op, 200, None))
-        validate_response(model, result)
-        return _wire_response(model, 200, result, params)
-
-    def _error_response(
-        self, model: OperationModel, err: _ServiceError, request: Mapping[str, Any]
-    ) -> tuple[AWSResponse, Response]:
-        shape = error_shape(err.code)
-        if not err.injected:
-            declared = {s.name: s.metadata["error"]["httpStatusCode"] for s in model.error_shapes}
-            if declared.get(err.code) != err.status:
-                raise AssertionError(
-                    f"{model.name} does not declare {err.code} with status {err.status}"
-                )
-        body = {"Message": err.message}
-        if shape is not None:
-            validate_shape(shape, body, f"{err.code} error body")
-        return _wire_response(model, err.status, body, request, error_code=err.code)
-
-    def _check_request(self, model: OperationModel, request: Params) -> None:
+    def check_request(self, model: OperationModel, params: Params) -> None:
+        """``BadRequestException`` if ``params`` break the model's input shape."""
         if model.input_shape is None:
             raise AssertionError(f"{model.name} has no input shape")
-        problems = shape_problems(model.input_shape, request)
+        problems = shape_problems(model.input_shape, params)
         if problems:
             raise _bad("; ".join(problems))
 
-    def _throttle(self) -> None:
-        if self.max_rps is None:
-            return
-        now = self.clock()
-        last = self._last_admitted
-        if last is not None and now - last < 1.0 / self.max_rps - _RATE_EPSILON:
-            raise _ServiceError(
-                "TooManyRequestsException",
-                f"Rate exceeded: at most {self.max_rps:g} requests per second.",
-            )
-        self._last_admitted = now
+    def bad_request(self, message: str) -> ServiceError:
+        """``BadRequestException`` for a request body that cannot be read."""
+        return _bad(message)
 
-    # --------------------------------------------------------- fault injection
+    def error_status(self, code: str) -> int:
+        """The model's HTTP status for error ``code``."""
+        return default_status(code)
 
-    def fail(
-        self,
-        operation: str,
-        code: str,
-        message: str = "Injected failure",
-        status: int | None = None,
-        times: int = 1,
-        on_call: int | None = None,
-    ) -> None:
-        """Make calls of ``operation`` fail with error ``code``, without changing any state.
-
-        Counting starts at this call: the next ``times`` calls fail or, with ``on_call=N``,
-        calls N .. N+times-1 (1-based). Calls refused by the rate limit are not counted.
-        ``operation`` is the API or the client method name. ``status`` defaults to the
-        model's status for ``code`` (TooManyRequests 429, InternalServiceError 500,
-        BadRequest 400, NotFound 404, AlreadyExists 409, LimitExceeded 412; else 400).
+    def invoke(self, op: str, params: Params, wire: Any = None) -> Response:
+        """As :meth:`EmulatedService.invoke`; an error the service raises by itself must be one
+        ``op`` declares, with the model's status (an ``AssertionError`` otherwise).
         """
-        op = self._operation_name(operation)
-        if times < 1 or (on_call is not None and on_call < 1):
-            raise ValueError("times and on_call must be >= 1")
-        first = 1 if on_call is None else on_call
-        fault = _Fault(
-            code=code,
-            message=message,
-            status=default_status(code) if status is None else status,
-            first=first,
-            last=first + times - 1,
-        )
-        with self._lock:
-            self._faults.setdefault(op, []).append(fault)
+        try:
+            return super().invoke(op, params, wire)
+        except ServiceError as err:
+            if not err.injected:
+                model = self.model.operation_model(op)
+                declared = {
+                    s.name: s.metadata["error"]["httpStatusCode"] for s in model.error_shapes
+                }
+                if declared.get(err.code) != err.status:
+                    raise AssertionError(
+                        f"{op} does not declare {err.code} with status {err.status}"
+                    ) from err
+            raise
 
-    def pending_faults(self) -> dict[str, int]:
-        """Return operation -> number of injected failures not yet delivered."""
-        with self._lock:
-            pending = {
-                op: sum(f.last - max(f.seen, f.first - 1) for f in faults)
-                for op, faults in self._faults.items()
-            }
-        return {op: n for op, n in pending.items() if n}
+    def to_state(self) -> dict[str, Any]:
+        """The configuration sets, as JSON-ready data."""
+        return {"sets": [conf.to_state() for conf in self.sets.values()]}
 
-    def _raise_injected_fault(self, op: str) -> None:
-        hit: _Fault | None = None
-        for fault in self._faults.get(op, []):
-            fault.seen += 1
-            if hit is None and fault.first <= fault.seen <= fault.last:
-                hit = fault
-        self._faults[op] = [f for f in self._faults.get(op, []) if f.seen < f.last]
-        if hit is not None:
-            raise _ServiceError(hit.code, hit.message, hit.status, injected=True)
+    @property
+    def voice_messages(self) -> list[VoiceMessage]:
+        """Every message sent, oldest first."""
+        return [VoiceMessage.from_record(r) for r in self.emitter.messages]
 
-    # --------------------------------------------------------- call inspection
-
-    def call_names(self) -> list[str]:
-        """Return the operation names received so far, in order."""
-        return [op for op, _ in self.calls]
-
-    def count(self, operation: str) -> int:
-        """Return how many calls of ``operation`` (API or method name) were received."""
-        op = self._operation_name(operation)
-        return sum(1 for name, _ in self.calls if name == op)
-
-    def params_of(self, operation: str) -> list[Params]:
-        """Return the decoded parameters of every received call of ``operation``, in order."""
-        op = self._operation_name(operation)
-        return [params for name, params in self.calls if name == op]
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        """Every event record this process emitted, oldest first."""
+        return self.emitter.events
 
     # ------------------------------------------------- out-of-band mutations
 
@@ -530,6 +270,7 @@ class V1Service:
                 raise ValueError(f"configuration set {name} already exists")
             conf = ConfigurationSet(name=name)
             self.sets[name] = conf
+            self.persist()
             return conf
 
     def add_destination(
@@ -547,28 +288,22 @@ class V1Service:
         dest = EventDestination(name, list(matching_event_types), sink_type, dict(fields), enabled)
         with self._lock:
             self.sets[set_name].event_destinations[name] = dest
+            self.persist()
         return dest
 
     def remove_destination(self, set_name: str, dest_name: str) -> None:
         """Delete a destination out of band; no call is recorded."""
         with self._lock:
             del self.sets[set_name].event_destinations[dest_name]
+            self.persist()
 
     def remove_set(self, name: str) -> None:
         """Delete a set out of band; no call is recorded."""
         with self._lock:
             del self.sets[name]
+            self.persist()
 
     # ----------------------------------------------------------------- helpers
-
-    def _operation_name(self, operation: str) -> str:
-        names = service_model().operation_names
-        if operation in names:
-            return operation
-        by_method = {xform_name(name): name for name in names}
-        if operation in by_method:
-            return by_method[operation]
-        raise ValueError(f"{SERVICE_NAME} has no operation {operation}")
 
     def _set(self, name: str) -> ConfigurationSet:
         conf = self.sets.get(name)
@@ -618,11 +353,9 @@ class V1Service:
     def _create_configuration_set(self, params: Params) -> Response:
         name = _name(params, "ConfigurationSetName", "configuration set")
         if name in self.sets:
-            raise _ServiceError(
-                "AlreadyExistsException", f"Configuration set '{name}' already exists."
-            )
+            raise _error("AlreadyExistsException", f"Configuration set '{name}' already exists.")
         if len(self.sets) >= MAX_CONFIGURATION_SETS:
-            raise _ServiceError(
+            raise _error(
                 "LimitExceededException",
                 f"An account can have at most {MAX_CONFIGURATION_SETS} configuration sets "
                 "per region.",
@@ -646,12 +379,12 @@ class V1Service:
         names = list(self.sets)
         result: Response = {"ConfigurationSets": names[start : start + size]}
         if start + size < len(names):
-            result["NextToken"] = _encode_token(start + size)
+            result["NextToken"] = encode_token(start + size)
         return result
 
     def _get_event_destinations(self, params: Params) -> Response:
         conf = self._set(_name(params, "ConfigurationSetName", "configuration set"))
-        return {"EventDestinations": [d.to_api() for d in conf.event_destinations.values()]}
+        return {"EventDestinations": [d.to_api("Name") for d in conf.event_destinations.values()]}
 
     def _create_event_destination(self, params: Params) -> Response:
         set_name = _name(params, "ConfigurationSetName", "configuration set")
@@ -659,12 +392,12 @@ class V1Service:
         dest = self._definition(name, params)
         conf = self._set(set_name)
         if name in conf.event_destinations:
-            raise _ServiceError(
+            raise _error(
                 "AlreadyExistsException",
                 f"Event destination '{name}' already exists in '{conf.name}'.",
             )
         if len(conf.event_destinations) >= MAX_EVENT_DESTINATIONS:
-            raise _ServiceError(
+            raise _error(
                 "LimitExceededException",
                 f"A configuration set can have at most {MAX_EVENT_DESTINATIONS} "
                 "event destinations.",
@@ -711,15 +444,21 @@ class V1Service:
                 raise _bad(
                     f"Content.{kind}.Text must be at most {MAX_MESSAGE_CHARACTERS} characters."
                 )
-        message = VoiceMessage(
-            message_id=str(uuid.uuid4()),
-            origination_phone_number=params["OriginationPhoneNumber"],
-            destination_phone_number=params["DestinationPhoneNumber"],
+        message = Message(
+            message_id=self.emitter.new_message_id(),
+            api="v1",
+            operation="SendVoiceMessage",
             configuration_set_name=set_name,
-            caller_id=params.get("CallerId"),
-            content=copy.deepcopy(content),
+            request=copy.deepcopy(params),
         )
-        self.voice_messages.append(message)
+        fields = {
+            "originationPhoneNumber": params["OriginationPhoneNumber"],
+            "destinationPhoneNumber": params["DestinationPhoneNumber"],
+            "callerId": params.get("CallerId"),
+        }
+        conf = self.sets.get(set_name) if set_name is not None else None
+        destinations = list(conf.event_destinations.values()) if conf else []
+        self.emitter.send(message, "V1_VOICE", destinations, fields)
         return {"MessageId": message.message_id}
 
 
@@ -732,53 +471,8 @@ def _name(params: Params, member: str, kind: str) -> str:
     return value
 
 
-def _wire_response(
-    model: OperationModel,
-    status: int,
-    body: Mapping[str, Any],
-    request: Mapping[str, Any],
-    error_code: str | None = None,
-) -> tuple[AWSResponse, Response]:
-    """Render ``body`` as the service would and parse it the way botocore's endpoint does."""
-    headers = HeadersDict(
-        {
-            "Content-Type": "application/json",
-            "x-amzn-RequestId": str(uuid.uuid4()),
-        }
-    )
-    if error_code is not None:
-        headers["x-amzn-ErrorType"] = error_code
-    payload = json.dumps(body).encode()
-    response_dict: dict[str, Any] = {
-        "headers": headers,
-        "status_code": status,
-        "body": payload,
-        "context": {"operation_name": model.name},
-    }
-    if model.output_shape is None:
-        raise AssertionError(f"{model.name} has no output shape")
-    parser = create_parser(service_model().resolved_protocol)
-    parsed: Response = parser.parse(response_dict, model.output_shape)
-    if status >= 300:  # botocore's second pass for modeled error fields
-        code = parsed.get("Error", {}).get("Code")
-        shape = error_shape(code) if code else None
-        if shape is not None:
-            parsed.update(parser.parse(response_dict, shape))
-    parsed["ResponseMetadata"]["RetryAttempts"] = 0
-    # botocore only reads status_code from this object when before-call answers the call
-    http = AWSResponse(request.get("url") or "", status, cast(Any, headers), None)
-    return http, parsed
-
-
-def _encode_token(offset: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode()
-
-
 def _decode_token(token: str) -> int:
-    try:
-        offset = json.loads(base64.urlsafe_b64decode(token.encode()))["offset"]
-    except (binascii.Error, ValueError, TypeError, KeyError) as exc:
-        raise _bad("The NextToken is invalid.") from exc
-    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+    offset = decode_token(token)
+    if offset is None:
         raise _bad("The NextToken is invalid.")
     return offset

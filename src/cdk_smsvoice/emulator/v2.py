@@ -1,51 +1,42 @@
-"""Stateful in-memory fake of the ``pinpoint-sms-voice-v2`` API for real botocore clients.
+"""The emulated ``pinpoint-sms-voice-v2`` API (JSON 1.0): configuration sets, their event
+destinations, defaults, protect configuration associations, tags, and sending.
 
-``V2Service().attach(client)`` answers every call made through ``client`` from the
-``before-call`` event, the same hook ``botocore.stub.Stubber`` uses, so:
-
-* botocore's own parameter validation still runs first (required members, types, unknown
-  members, minimum lengths/values). Such requests raise ``ParamValidationError`` and never
-  reach the fake.
-* botocore does not check maximum lengths, patterns or enums; the real service does, and so
-  does the fake: violations come back as ``ValidationException`` (Reason
-  ``FIELD_VALIDATION_FAILED``). Patterns are applied as full matches.
-* Every successful response and every modeled error field is validated against the service
-  model; a mismatch raises ``AssertionError``.
-* Calls are answered before botocore's retry machinery, so an injected ``ThrottlingException``
-  reaches the caller at once instead of being retried (as with ``Stubber``).
-
-Requests are recorded as decoded from the serialized JSON body, i.e. exactly what the service
-would receive, including the ``ClientToken`` that botocore generates for Create* calls.
+Beyond what botocore validates (required members, types, minimums), every request is checked
+against the model's maximums, patterns (as full matches) and enums; violations answer
+``ValidationException`` with Reason ``FIELD_VALIDATION_FAILED`` and the offending ``Fields``.
+Documented limits: 5 event destinations per set, 200 tags per resource, ``TEXT_SENT`` refused
+in destinations, and a destination's sink type cannot change in place (``ConflictException``
+``EVENT_DESTINATION_MISMATCH``). ``ConfigurationSetName`` accepts a name or an ARN.
+Send operations resolve the configuration set (``ResourceNotFoundException`` if missing),
+record the message and emit events (see :mod:`.events`); ``DryRun`` validates and sends
+nothing. Origination identities are not checked: the emulator owns every number.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import copy
-import json
-import threading
-import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 
-import botocore.session
-from botocore import xform_name
-from botocore.awsrequest import AWSResponse
-from botocore.model import OperationModel, ServiceModel
-from botocore.validate import ParamValidationDecorator
+from botocore.model import OperationModel
 
-from cdk_smsvoice.emulator.model_checks import (
-    constraint_violations,
-    validate_response,
-    validate_shape,
+from .destination import EventDestination
+from .errors import ServiceError
+from .events import EventEmitter, Message
+from .model_checks import service_model, shape_problems
+from .service import (
+    EmulatedService,
+    Handler,
+    Params,
+    RateScope,
+    Response,
+    decode_token,
+    encode_token,
 )
+from .store import StateStore
 
 SERVICE_NAME = "pinpoint-sms-voice-v2"
-EVENT_NAME = "before-call.pinpoint-sms-voice-v2.*"
 SINK_MEMBERS = ("CloudWatchLogsDestination", "KinesisFirehoseDestination", "SnsDestination")
 MAX_EVENT_DESTINATIONS = 5
 MAX_TAGS = 200
@@ -59,29 +50,13 @@ DEFAULT_STATUS = {
     "ValidationException": 400,
 }
 
-Params = dict[str, Any]
-Response = dict[str, Any]
+
+def _error(code: str, message: str, **fields: Any) -> ServiceError:
+    return ServiceError(code, message, DEFAULT_STATUS.get(code, 400), **fields)
 
 
-@cache
-def service_model() -> ServiceModel:
-    """Return botocore's (cached) service model for ``pinpoint-sms-voice-v2``."""
-    return botocore.session.get_session().get_service_model(SERVICE_NAME)
-
-
-class _ServiceError(Exception):
-    """An API error the fake returns to the client."""
-
-    def __init__(self, code: str, message: str, status: int | None = None, **fields: Any) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-        self.status = DEFAULT_STATUS.get(code, 400) if status is None else status
-        self.fields = {k: v for k, v in fields.items() if v is not None}
-
-
-def _not_found(resource_type: str, resource_id: str) -> _ServiceError:
-    return _ServiceError(
+def _not_found(resource_type: str, resource_id: str) -> ServiceError:
+    return _error(
         "ResourceNotFoundException",
         f"The {resource_type} '{resource_id}' does not exist.",
         ResourceType=resource_type,
@@ -89,28 +64,8 @@ def _not_found(resource_type: str, resource_id: str) -> _ServiceError:
     )
 
 
-def _invalid(message: str, reason: str = "INVALID_PARAMETER", **fields: Any) -> _ServiceError:
-    return _ServiceError("ValidationException", message, Reason=reason, **fields)
-
-
-@dataclass
-class EventDestination:
-    """One event destination of a configuration set."""
-
-    name: str
-    matching_event_types: list[str]
-    sink_type: str  # one of SINK_MEMBERS
-    sink: dict[str, str]
-    enabled: bool = True
-
-    def to_api(self) -> Response:
-        """Render as the API's ``EventDestination`` structure."""
-        return {
-            "EventDestinationName": self.name,
-            "Enabled": self.enabled,
-            "MatchingEventTypes": list(self.matching_event_types),
-            self.sink_type: dict(self.sink),
-        }
+def _invalid(message: str, reason: str = "INVALID_PARAMETER", **fields: Any) -> ServiceError:
+    return _error("ValidationException", message, Reason=reason, **fields)
 
 
 @dataclass
@@ -132,7 +87,9 @@ class ConfigurationSet:
         info: Response = {
             "ConfigurationSetArn": self.arn,
             "ConfigurationSetName": self.name,
-            "EventDestinations": [d.to_api() for d in self.event_destinations.values()],
+            "EventDestinations": [
+                d.to_api("EventDestinationName") for d in self.event_destinations.values()
+            ],
             "DefaultMessageFeedbackEnabled": self.message_feedback_enabled,
             "CreatedTimestamp": self.created,
         }
@@ -144,20 +101,48 @@ class ConfigurationSet:
         info.update({k: v for k, v in optional.items() if v is not None})
         return info
 
+    def to_state(self) -> dict[str, Any]:
+        """As JSON-ready data."""
+        return {
+            "name": self.name,
+            "arn": self.arn,
+            "created": self.created.isoformat(),
+            "event_destinations": [d.to_state() for d in self.event_destinations.values()],
+            "default_message_type": self.default_message_type,
+            "default_sender_id": self.default_sender_id,
+            "message_feedback_enabled": self.message_feedback_enabled,
+            "protect_configuration_id": self.protect_configuration_id,
+            "tags": dict(self.tags),
+        }
 
-@dataclass
-class _Fault:
-    code: str
-    message: str
-    status: int
-    reason: str | None
-    first: int  # 1-based, counted over calls of the operation after fail() was called
-    last: int
-    seen: int = 0
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> ConfigurationSet:
+        """Read back what :meth:`to_state` wrote."""
+        dests = [EventDestination.from_state(d) for d in state["event_destinations"]]
+        return cls(
+            name=state["name"],
+            arn=state["arn"],
+            created=datetime.fromisoformat(state["created"]),
+            event_destinations={d.name: d for d in dests},
+            default_message_type=state["default_message_type"],
+            default_sender_id=state["default_sender_id"],
+            message_feedback_enabled=state["message_feedback_enabled"],
+            protect_configuration_id=state["protect_configuration_id"],
+            tags=dict(state["tags"]),
+        )
 
 
-class V2Service:
-    """In-memory ``pinpoint-sms-voice-v2`` for configuration sets; see the module docstring."""
+class V2Service(EmulatedService):
+    """The emulated ``pinpoint-sms-voice-v2``; see the module docstring.
+
+    ``store`` (default: none) makes the state durable and is read back at construction;
+    ``clock``, ``tps`` and ``rate_scope`` set the rate limit (default: none), see
+    :class:`EmulatedService`. ``protect_configuration_ids`` are the protect configurations the
+    account has (default: one); ``default_max_results`` is DescribeConfigurationSets' page size.
+    """
+
+    service_name = SERVICE_NAME
+    throttle_code = "ThrottlingException"
 
     def __init__(
         self,
@@ -166,6 +151,10 @@ class V2Service:
         protect_configuration_ids: Iterable[str] = ("protect-0123456789abcdef",),
         *,
         default_max_results: int = 100,
+        clock: Any = None,
+        tps: float | None = None,
+        rate_scope: RateScope = "operation",
+        store: StateStore | None = None,
     ) -> None:
         self.account = account
         self.region = region
@@ -173,10 +162,15 @@ class V2Service:
         self.protect_configuration_ids: set[str] = set(protect_configuration_ids)
         self.default_max_results = default_max_results
         self.sets: dict[str, ConfigurationSet] = {}
-        self.calls: list[tuple[str, Params]] = []
-        self._faults: dict[str, list[_Fault]] = {}
-        self._lock = threading.RLock()
-        self._handlers: dict[str, Callable[[Params], Response]] = {
+        self.emitter = EventEmitter(store)
+        super().__init__(clock=clock, tps=tps, rate_scope=rate_scope, store=store)
+        saved = store.load(SERVICE_NAME) if store else None
+        if saved is not None:
+            self.sets = {s["name"]: ConfigurationSet.from_state(s) for s in saved["sets"]}
+
+    def handlers(self) -> dict[str, Handler]:
+        """Operation name -> handler of the operations this service emulates."""
+        return {
             "CreateConfigurationSet": self._create_configuration_set,
             "DeleteConfigurationSet": self._delete_configuration_set,
             "DescribeConfigurationSets": self._describe_configuration_sets,
@@ -193,147 +187,46 @@ class V2Service:
             "TagResource": self._tag_resource,
             "UntagResource": self._untag_resource,
             "ListTagsForResource": self._list_tags_for_resource,
+            "SendTextMessage": lambda params: self._send("SendTextMessage", "TEXT", params),
+            "SendVoiceMessage": lambda params: self._send("SendVoiceMessage", "VOICE", params),
+            "SendMediaMessage": lambda params: self._send("SendMediaMessage", "MEDIA", params),
         }
 
-    # ------------------------------------------------------------------ wiring
+    def check_request(self, model: OperationModel, params: Params) -> None:
+        """``ValidationException`` (FIELD_VALIDATION_FAILED) if ``params`` break the model."""
+        if model.input_shape is None:
+            return
+        problems = shape_problems(model.input_shape, params)
+        if problems:
+            raise _invalid(
+                "; ".join(problems),
+                "FIELD_VALIDATION_FAILED",
+                Fields=[_field(problem) for problem in problems],
+            )
 
-    def attach(self, client: Any) -> Any:
-        """Answer every call made through ``client`` from this fake; returns ``client``."""
-        model = client.meta.service_model
-        if model.service_name != SERVICE_NAME:
-            raise ValueError(f"expected a {SERVICE_NAME} client, got {model.service_name}")
-        # parameter_validation=False (config or profile) leaves a bare serializer behind.
-        validating = isinstance(getattr(client, "_serializer", None), ParamValidationDecorator)
-        if not validating:
-            raise ValueError("the fake relies on botocore parameter validation; keep it enabled")
-        client.meta.events.register(
-            EVENT_NAME, self._on_before_call, unique_id=f"fake-smsvoice-v2-{id(self)}"
-        )
-        return client
+    def bad_request(self, message: str) -> ServiceError:
+        """``ValidationException`` for a request body that cannot be read."""
+        return _invalid(message, "FIELD_VALIDATION_FAILED")
 
-    def detach(self, client: Any) -> None:
-        """Stop answering calls made through ``client``."""
-        client.meta.events.unregister(
-            EVENT_NAME, self._on_before_call, unique_id=f"fake-smsvoice-v2-{id(self)}"
-        )
+    def error_status(self, code: str) -> int:
+        """The HTTP status of error ``code`` (the v2 model carries none)."""
+        return DEFAULT_STATUS.get(code, 400)
 
-    def _on_before_call(
-        self, model: OperationModel, params: Mapping[str, Any], **_: Any
-    ) -> tuple[AWSResponse, Response]:
-        op = model.name
-        request = _decode_body(params.get("body"))
-        with self._lock:
-            self.calls.append((op, copy.deepcopy(request)))
-            handler = self._handlers.get(op)
-            if handler is None:
-                raise AssertionError(f"V2Service does not implement operation {op}")
-            try:
-                self._raise_injected_fault(op)
-                violations = constraint_violations(model.input_shape, request)
-                if violations:
-                    raise _invalid(
-                        "; ".join(f"{name} {msg}" for name, msg in violations),
-                        "FIELD_VALIDATION_FAILED",
-                        Fields=[{"Name": name, "Message": msg} for name, msg in violations],
-                    )
-                result = copy.deepcopy(handler(request))
-            except _ServiceError as err:
-                return self._error_response(err)
-        validate_response(model, result)
-        result["ResponseMetadata"] = _metadata(200)
-        return AWSResponse(None, 200, {}, None), result
+    def to_state(self) -> dict[str, Any]:
+        """The configuration sets, as JSON-ready data."""
+        return {"sets": [conf.to_state() for conf in self.sets.values()]}
 
-    def _error_response(self, err: _ServiceError) -> tuple[AWSResponse, Response]:
-        parsed: Response = {
-            "Error": {"Code": err.code, "Message": err.message},
-            "ResponseMetadata": _metadata(err.status),
-        }
-        shape = service_model().shape_for_error_code(err.code)
-        if shape is not None:
-            fields = dict(err.fields)
-            if "Message" in shape.members:
-                fields["Message"] = err.message
-            validate_shape(shape, fields, f"{err.code} error fields")
-            parsed.update(fields)
-        elif err.fields:
-            raise AssertionError(f"{err.code} is not a modeled error; cannot add {err.fields}")
-        return AWSResponse(None, err.status, {}, None), parsed
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        """Every message sent (not dry runs), oldest first."""
+        return self.emitter.messages
 
-    # --------------------------------------------------------- fault injection
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        """Every event record this process emitted, oldest first."""
+        return self.emitter.events
 
-    def fail(
-        self,
-        operation: str,
-        code: str,
-        message: str = "Injected failure",
-        status: int | None = None,
-        times: int = 1,
-        on_call: int | None = None,
-        reason: str | None = None,
-    ) -> None:
-        """Make calls of ``operation`` fail with error ``code``, without changing any state.
-
-        Counting starts at this call: the next ``times`` calls fail or, with ``on_call=N``,
-        calls N .. N+times-1 (1-based). ``operation`` is the API or the client method name.
-        ``status`` defaults per code (Throttling/Validation 400, AccessDenied 403,
-        ResourceNotFound 404, Conflict 409, InternalServer 500). ``reason`` fills the
-        modeled ``Reason`` field.
-        """
-        op = self._operation_name(operation)
-        if times < 1 or (on_call is not None and on_call < 1):
-            raise ValueError("times and on_call must be >= 1")
-        if reason is not None:
-            shape = service_model().shape_for_error_code(code)
-            if shape is None or "Reason" not in shape.members:
-                raise ValueError(f"{code} has no modeled Reason field")
-        first = 1 if on_call is None else on_call
-        fault = _Fault(
-            code=code,
-            message=message,
-            status=DEFAULT_STATUS.get(code, 400) if status is None else status,
-            reason=reason,
-            first=first,
-            last=first + times - 1,
-        )
-        with self._lock:
-            self._faults.setdefault(op, []).append(fault)
-
-    def pending_faults(self) -> dict[str, int]:
-        """Return operation -> number of injected failures not yet delivered."""
-        with self._lock:
-            pending = {
-                op: sum(f.last - max(f.seen, f.first - 1) for f in faults)
-                for op, faults in self._faults.items()
-            }
-        return {op: n for op, n in pending.items() if n}
-
-    def _raise_injected_fault(self, op: str) -> None:
-        hit: _Fault | None = None
-        for fault in self._faults.get(op, []):
-            fault.seen += 1
-            if hit is None and fault.first <= fault.seen <= fault.last:
-                hit = fault
-        self._faults[op] = [f for f in self._faults.get(op, []) if f.seen < f.last]
-        if hit is not None:
-            raise _ServiceError(hit.code, hit.message, hit.status, Reason=hit.reason)
-
-    # --------------------------------------------------------- call inspection
-
-    def call_names(self) -> list[str]:
-        """Return the operation names received so far, in order."""
-        return [op for op, _ in self.calls]
-
-    def count(self, operation: str) -> int:
-        """Return how many calls of ``operation`` (API or method name) were received."""
-        op = self._operation_name(operation)
-        return sum(1 for name, _ in self.calls if name == op)
-
-    def params_of(self, operation: str) -> list[Params]:
-        """Return the parameters of every received call of ``operation``, in order."""
-        op = self._operation_name(operation)
-        return [params for name, params in self.calls if name == op]
-
-    # ------------------------------------------------- out-of-band mutations
+    # --------------------------------------------------------- out-of-band
 
     def set_arn(self, name: str) -> str:
         """Return the ARN of the configuration set ``name``."""
@@ -350,6 +243,7 @@ class V2Service:
                 name=name, arn=self.set_arn(name), created=_now(), tags=dict(tags or {})
             )
             self.sets[name] = conf
+            self.persist()
             return conf
 
     def add_destination(
@@ -367,28 +261,22 @@ class V2Service:
         dest = EventDestination(name, list(matching_event_types), sink_type, dict(fields), enabled)
         with self._lock:
             self.sets[set_name].event_destinations[name] = dest
+            self.persist()
         return dest
 
     def remove_destination(self, set_name: str, dest_name: str) -> None:
         """Delete a destination out of band; no call is recorded."""
         with self._lock:
             del self.sets[set_name].event_destinations[dest_name]
+            self.persist()
 
     def remove_set(self, name: str) -> None:
         """Delete a set out of band; no call is recorded."""
         with self._lock:
             del self.sets[name]
+            self.persist()
 
     # ----------------------------------------------------------------- helpers
-
-    def _operation_name(self, operation: str) -> str:
-        names = service_model().operation_names
-        if operation in names:
-            return operation
-        by_method = {xform_name(name): name for name in names}
-        if operation in by_method:
-            return by_method[operation]
-        raise ValueError(f"{SERVICE_NAME} has no operation {operation}")
 
     def _set(self, name_or_arn: str) -> ConfigurationSet:
         prefix = self.set_arn("")
@@ -402,7 +290,7 @@ class V2Service:
         prefix = self.set_arn("")
         conf = self.sets.get(arn.removeprefix(prefix)) if arn.startswith(prefix) else None
         if conf is None:
-            raise _ServiceError(
+            raise _error(
                 "ResourceNotFoundException",
                 f"The resource '{arn}' does not exist.",
                 ResourceId=arn,
@@ -444,7 +332,7 @@ class V2Service:
     def _create_configuration_set(self, params: Params) -> Response:
         name = params["ConfigurationSetName"]
         if name in self.sets:
-            raise _ServiceError(
+            raise _error(
                 "ConflictException",
                 f"Configuration set '{name}' already exists.",
                 Reason="RESOURCE_ALREADY_EXISTS",
@@ -484,14 +372,14 @@ class V2Service:
         page = selected[start : start + size]
         result: Response = {"ConfigurationSets": [conf.to_api() for conf in page]}
         if start + size < len(selected):
-            result["NextToken"] = _encode_token(start + size)
+            result["NextToken"] = encode_token(start + size)
         return result
 
     @staticmethod
     def _check_filter_values(name: str, values: list[str]) -> None:
         allowed: dict[str, list[str]] = {
-            "matching-event-types": service_model().shape_for("EventType").enum,
-            "default-message-type": service_model().shape_for("MessageType").enum,
+            "matching-event-types": _enum("EventType"),
+            "default-message-type": _enum("MessageType"),
             "default-message-feedback-enabled": ["true", "false"],
         }
         bad = [v for v in values if name in allowed and v not in allowed[name]]
@@ -509,7 +397,7 @@ class V2Service:
         conf = self._set(params["ConfigurationSetName"])
         name = params["EventDestinationName"]
         if name in conf.event_destinations:
-            raise _ServiceError(
+            raise _error(
                 "ConflictException",
                 f"Event destination '{name}' already exists in '{conf.name}'.",
                 Reason="RESOURCE_ALREADY_EXISTS",
@@ -517,17 +405,17 @@ class V2Service:
                 ResourceId=name,
             )
         if len(conf.event_destinations) >= MAX_EVENT_DESTINATIONS:
-            raise _ServiceError(
+            raise _error(
                 "ServiceQuotaExceededException",
                 f"A configuration set can have at most {MAX_EVENT_DESTINATIONS} destinations.",
                 Reason="EVENT_DESTINATIONS_PER_CONFIGURATION_SET",
             )
-        dest = EventDestination(name, list(params["MatchingEventTypes"]), *sink)
+        dest = EventDestination(name, list(params["MatchingEventTypes"]), *sink, enabled=True)
         conf.event_destinations[name] = dest
         return {
             "ConfigurationSetArn": conf.arn,
             "ConfigurationSetName": conf.name,
-            "EventDestination": dest.to_api(),
+            "EventDestination": dest.to_api("EventDestinationName"),
         }
 
     def _destination(self, conf: ConfigurationSet, name: str) -> EventDestination:
@@ -543,7 +431,7 @@ class V2Service:
         conf = self._set(params["ConfigurationSetName"])
         dest = self._destination(conf, params["EventDestinationName"])
         if sink is not None and sink[0] != dest.sink_type:
-            raise _ServiceError(
+            raise _error(
                 "ConflictException",
                 f"Event destination '{dest.name}' is a {dest.sink_type}; "
                 f"its destination type cannot be changed to {sink[0]}.",
@@ -560,7 +448,7 @@ class V2Service:
         return {
             "ConfigurationSetArn": conf.arn,
             "ConfigurationSetName": conf.name,
-            "EventDestination": dest.to_api(),
+            "EventDestination": dest.to_api("EventDestinationName"),
         }
 
     def _delete_event_destination(self, params: Params) -> Response:
@@ -570,7 +458,7 @@ class V2Service:
         return {
             "ConfigurationSetArn": conf.arn,
             "ConfigurationSetName": conf.name,
-            "EventDestination": dest.to_api(),
+            "EventDestination": dest.to_api("EventDestinationName"),
         }
 
     def _set_default_message_type(self, params: Params) -> Response:
@@ -602,7 +490,7 @@ class V2Service:
         protect_id = self._protect_id(params["ProtectConfigurationId"])
         conf = self._set(params["ConfigurationSetName"])
         if conf.protect_configuration_id is not None:
-            raise _ServiceError(
+            raise _error(
                 "ConflictException",
                 f"Configuration set '{conf.name}' already has protect configuration "
                 f"'{conf.protect_configuration_id}' associated.",
@@ -617,7 +505,7 @@ class V2Service:
         protect_id = self._protect_id(params["ProtectConfigurationId"])
         conf = self._set(params["ConfigurationSetName"])
         if conf.protect_configuration_id != protect_id:
-            raise _ServiceError(
+            raise _error(
                 "ConflictException",
                 f"Protect configuration '{protect_id}' is not associated with '{conf.name}'.",
                 Reason="PROTECT_CONFIGURATION_NOT_ASSOCIATED_WITH_CONFIGURATION_SET",
@@ -639,7 +527,7 @@ class V2Service:
         conf = self._set_by_resource_arn(params["ResourceArn"])
         merged = {**conf.tags, **{t["Key"]: t["Value"] for t in params["Tags"]}}
         if len(merged) > MAX_TAGS:
-            raise _ServiceError(
+            raise _error(
                 "ServiceQuotaExceededException",
                 f"A resource can have at most {MAX_TAGS} tags.",
                 Reason="TAGS_PER_RESOURCE",
@@ -656,6 +544,48 @@ class V2Service:
     def _list_tags_for_resource(self, params: Params) -> Response:
         conf = self._set_by_resource_arn(params["ResourceArn"])
         return {"ResourceArn": params["ResourceArn"], "Tags": _tag_list(conf.tags)}
+
+    def _send(self, operation: str, channel: str, params: Params) -> Response:
+        conf = (
+            self._set(params["ConfigurationSetName"]) if "ConfigurationSetName" in params else None
+        )
+        if "ProtectConfigurationId" in params:
+            self._protect_id(params["ProtectConfigurationId"])
+        if channel == "VOICE" and params.get("MessageBodyTextType") == "SSML":
+            body = params.get("MessageBody", "").strip()
+            if not (body.startswith("<speak>") and body.endswith("</speak>")):
+                raise _invalid(
+                    "An SSML MessageBody must be enclosed in <speak>...</speak>.",
+                    Fields=[{"Name": "MessageBody", "Message": "not an SSML document"}],
+                )
+        message_id = self.emitter.new_message_id()
+        if params.get("DryRun"):
+            return {"MessageId": message_id}
+        message = Message(
+            message_id=message_id,
+            api="v2",
+            operation=operation,
+            configuration_set_name=conf.name if conf else None,
+            request=dict(params),
+        )
+        fields = {
+            "messageType": params.get("MessageType", conf.default_message_type if conf else None)
+            or "TRANSACTIONAL",
+            "originationIdentity": params.get("OriginationIdentity")
+            or (conf.default_sender_id if conf else None),
+            "destinationPhoneNumber": params["DestinationPhoneNumber"],
+            "context": dict(params.get("Context", {})),
+        }
+        destinations = list(conf.event_destinations.values()) if conf else []
+        self.emitter.send(message, channel, destinations, fields)
+        return {"MessageId": message_id}
+
+
+def _field(problem: str) -> dict[str, str]:
+    name, sep, message = problem.partition(": ")
+    if not sep or " " in name:
+        return {"Name": "request", "Message": problem}
+    return {"Name": name, "Message": message}
 
 
 def _filter_matches(conf: ConfigurationSet, name: str, values: list[str]) -> bool:
@@ -685,33 +615,16 @@ def _tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
     return [{"Key": k, "Value": v} for k, v in tags.items()]
 
 
-def _decode_body(body: bytes | str | None) -> Params:
-    if not body:
-        return {}
-    return json.loads(body.decode() if isinstance(body, bytes) else body)
-
-
-def _encode_token(offset: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode()
-
-
 def _decode_token(token: str) -> int:
-    try:
-        offset = json.loads(base64.urlsafe_b64decode(token.encode()))["offset"]
-    except (binascii.Error, ValueError, TypeError, KeyError) as exc:
-        raise _invalid("The NextToken is invalid.", "INVALID_NEXT_TOKEN") from exc
-    if not isinstance(offset, int) or offset < 0:
+    offset = decode_token(token)
+    if offset is None:
         raise _invalid("The NextToken is invalid.", "INVALID_NEXT_TOKEN")
     return offset
 
 
-def _metadata(status: int) -> dict[str, Any]:
-    return {
-        "RequestId": str(uuid.uuid4()),
-        "HTTPStatusCode": status,
-        "HTTPHeaders": {},
-        "RetryAttempts": 0,
-    }
+def _enum(shape: str) -> list[str]:
+    enum: list[str] = getattr(service_model(SERVICE_NAME).shape_for(shape), "enum", [])
+    return enum
 
 
 def _now() -> datetime:

@@ -1,0 +1,53 @@
+"""API errors as the emulated services answer them, rendered in either wire protocol."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from botocore.model import ServiceModel
+
+from .model_checks import validate_shape
+
+
+class ServiceError(Exception):
+    """An error answer: code, message, HTTP status and the error shape's modeled fields.
+
+    ``injected`` marks faults that tests or users asked for, which need not be errors the
+    operation declares.
+    """
+
+    def __init__(
+        self, code: str, message: str, status: int, *, injected: bool = False, **fields: Any
+    ) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.status = status
+        self.injected = injected
+        self.fields = {k: v for k, v in fields.items() if v is not None}
+
+    def encode(self, model: ServiceModel) -> tuple[int, dict[str, str], bytes]:
+        """Render as ``(status, headers, body)`` in ``model``'s protocol.
+
+        Modeled fields are checked against the error's shape; an error the model does not
+        know is sent with its code and message only (botocore then raises a plain
+        ``ClientError``), and must carry no fields.
+        """
+        shape = model.shape_for_error_code(self.code)  # type: ignore[arg-type]
+        fields = dict(self.fields)
+        if shape is not None:
+            if "Message" in shape.members:  # type: ignore[attr-defined]
+                fields["Message"] = self.message
+            validate_shape(shape, fields, f"{self.code} error fields")
+        elif fields:
+            raise AssertionError(f"{self.code} is not a modeled error; cannot add {fields}")
+        headers = {"x-amzn-RequestId": str(uuid.uuid4()), "x-amzn-ErrorType": self.code}
+        if model.protocol == "json":
+            headers["Content-Type"] = f"application/x-amz-json-{model.metadata['jsonVersion']}"
+            body: dict[str, Any] = {"__type": self.code, "Message": self.message, **fields}
+        else:
+            headers["Content-Type"] = "application/json"
+            body = {"Message": self.message, **fields}
+        return self.status, headers, json.dumps(body).encode()

@@ -1,0 +1,315 @@
+"""What the v1 and v2 emulated services share: call recording, rate limit, fault injection,
+persistence after each acknowledged change, and the in-process ``attach`` to a boto3 client.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import copy
+import json
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+from botocore import xform_name
+from botocore.awsrequest import AWSResponse
+from botocore.model import OperationModel, ServiceModel
+from botocore.validate import ParamValidationDecorator
+
+from .errors import ServiceError
+from .model_checks import service_model, validate_response
+from .store import StateStore
+from .wire import (
+    UnknownOperationError,
+    WireCall,
+    decode_botocore_request,
+    encode_response,
+    parse_response,
+)
+
+Params = dict[str, Any]
+Response = dict[str, Any]
+Handler = Callable[[Params], Response]
+RateScope = Literal["operation", "account"]
+
+_RATE_EPSILON = 1e-9  # tolerate float error when a virtual clock steps by exactly 1/tps
+READ_ONLY_PREFIXES = ("Describe", "List", "Get")
+
+
+@dataclass
+class _Fault:
+    code: str
+    message: str
+    status: int
+    fields: dict[str, Any]
+    first: int  # 1-based, counted over admitted calls of the operation after fail()
+    last: int
+    seen: int = 0
+
+
+class EmulatedService:
+    """Base of :class:`~.v1.V1Service` and :class:`~.v2.V2Service`.
+
+    Every call goes through :meth:`invoke`: it is recorded, rate limited (``tps`` calls a
+    second per operation, or in all with ``rate_scope="account"``; default: unlimited),
+    subjected to injected faults, checked against botocore's model, answered, its response
+    checked against the model, and a change is saved to ``store`` before it is acknowledged.
+    """
+
+    service_name: ClassVar[str]
+    throttle_code: ClassVar[str]
+
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], float] | None = None,
+        tps: float | None = None,
+        rate_scope: RateScope = "operation",
+        store: StateStore | None = None,
+    ) -> None:
+        if tps is not None and tps <= 0:
+            raise ValueError("tps must be positive")
+        self.clock: Callable[[], float] = clock or time.monotonic
+        self.tps = tps
+        self.rate_scope: RateScope = rate_scope
+        self.store = store
+        self.calls: list[tuple[str, Params]] = []
+        self.requests: list[WireCall] = []
+        # (operation, HTTP status, error code or None), parallel to ``calls``
+        self.outcomes: list[tuple[str, int, str | None]] = []
+        self._last_admitted: dict[str, float] = {}
+        self._faults: dict[str, list[_Fault]] = {}
+        self._lock = threading.RLock()
+        self._handlers: dict[str, Handler] = self.handlers()
+
+    # ------------------------------------------------------------ subclass API
+
+    def handlers(self) -> dict[str, Handler]:
+        """Operation name -> handler of the operations this service emulates."""
+        raise NotImplementedError
+
+    def check_request(self, model: OperationModel, params: Params) -> None:
+        """Raise the service's validation error if ``params`` break ``model``'s input shape."""
+        raise NotImplementedError
+
+    def to_state(self) -> dict[str, Any]:
+        """The durable state, as JSON-ready data."""
+        raise NotImplementedError
+
+    def error_status(self, code: str) -> int:
+        """The HTTP status the service answers error ``code`` with."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------- calls
+
+    @property
+    def model(self) -> ServiceModel:
+        """Botocore's model of this service."""
+        return service_model(self.service_name)
+
+    def invoke(self, op: str, params: Params, wire: WireCall | None = None) -> Response:
+        """Answer one call; raises :class:`ServiceError` as the service would answer it."""
+        with self._lock:
+            self.calls.append((op, copy.deepcopy(params)))
+            if wire is not None:
+                self.requests.append(wire)
+            try:
+                handler = self._handlers.get(op)
+                if handler is None:
+                    raise AssertionError(
+                        f"the emulator does not implement {self.service_name} {op}"
+                    )
+                model = self.model.operation_model(op)
+                self._throttle(op)
+                self._raise_injected_fault(op)
+                if wire is not None and wire.problem is not None:
+                    raise self.bad_request(wire.problem)
+                self.check_request(model, params)
+                result = copy.deepcopy(handler(params))
+                validate_response(model, result)
+                if not op.startswith(READ_ONLY_PREFIXES):
+                    self.persist()
+            except ServiceError as err:
+                self.outcomes.append((op, err.status, err.code))
+                raise
+            self.outcomes.append((op, 200, None))
+            return result
+
+    def persist(self) -> None:
+        """Save the state, if there is a store; called before a change is acknowledged."""
+        if self.store is not None:
+            with self._lock:
+                self.store.save(self.service_name, self.to_state())
+
+    def bad_request(self, message: str) -> ServiceError:
+        """The service's error for a request it cannot read."""
+        raise NotImplementedError
+
+    def _throttle(self, op: str) -> None:
+        if self.tps is None:
+            return
+        key = op if self.rate_scope == "operation" else "*"
+        now = self.clock()
+        last = self._last_admitted.get(key)
+        if last is not None and now - last < 1.0 / self.tps - _RATE_EPSILON:
+            scope = f"{op} calls" if self.rate_scope == "operation" else "requests"
+            raise ServiceError(
+                self.throttle_code,
+                f"Rate exceeded: at most {self.tps:g} {scope} per second.",
+                self.error_status(self.throttle_code),
+            )
+        self._last_admitted[key] = now
+
+    # --------------------------------------------------------- fault injection
+
+    def fail(
+        self,
+        operation: str,
+        code: str,
+        message: str = "Injected failure",
+        status: int | None = None,
+        times: int = 1,
+        on_call: int | None = None,
+        **fields: Any,
+    ) -> None:
+        """Make calls of ``operation`` fail with error ``code``, without changing any state.
+
+        Counting starts at this call: the next ``times`` calls fail or, with ``on_call=N``,
+        calls N .. N+times-1 (1-based). Calls refused by the rate limit are not counted.
+        ``operation`` is the API or the client method name. ``status`` defaults to the
+        service's status for ``code``; ``fields`` fill modeled error members (v2 ``Reason``).
+        """
+        op = self.operation_name(operation)
+        if times < 1 or (on_call is not None and on_call < 1):
+            raise ValueError("times and on_call must be >= 1")
+        shape = self.model.shape_for_error_code(code)  # type: ignore[arg-type]
+        unknown = [f for f in fields if shape is None or f not in shape.members]  # type: ignore[attr-defined]
+        if unknown:
+            raise ValueError(f"{code} has no modeled field {', '.join(unknown)}")
+        first = 1 if on_call is None else on_call
+        fault = _Fault(
+            code=code,
+            message=message,
+            status=self.error_status(code) if status is None else status,
+            fields={k: v for k, v in fields.items() if v is not None},
+            first=first,
+            last=first + times - 1,
+        )
+        with self._lock:
+            self._faults.setdefault(op, []).append(fault)
+
+    def pending_faults(self) -> dict[str, int]:
+        """Return operation -> number of injected failures not yet delivered."""
+        with self._lock:
+            pending = {
+                op: sum(f.last - max(f.seen, f.first - 1) for f in faults)
+                for op, faults in self._faults.items()
+            }
+        return {op: n for op, n in pending.items() if n}
+
+    def _raise_injected_fault(self, op: str) -> None:
+        hit: _Fault | None = None
+        for fault in self._faults.get(op, []):
+            fault.seen += 1
+            if hit is None and fault.first <= fault.seen <= fault.last:
+                hit = fault
+        self._faults[op] = [f for f in self._faults.get(op, []) if f.seen < f.last]
+        if hit is not None:
+            raise ServiceError(hit.code, hit.message, hit.status, injected=True, **hit.fields)
+
+    # --------------------------------------------------------- call inspection
+
+    def call_names(self) -> list[str]:
+        """Return the operation names received so far, in order."""
+        return [op for op, _ in self.calls]
+
+    def count(self, operation: str) -> int:
+        """Return how many calls of ``operation`` (API or method name) were received."""
+        op = self.operation_name(operation)
+        return sum(1 for name, _ in self.calls if name == op)
+
+    def params_of(self, operation: str) -> list[Params]:
+        """Return the decoded parameters of every received call of ``operation``, in order."""
+        op = self.operation_name(operation)
+        return [params for name, params in self.calls if name == op]
+
+    def operation_name(self, operation: str) -> str:
+        """The API name of ``operation``, given as API or client method name."""
+        names = self.model.operation_names
+        if operation in names:
+            return operation
+        by_method = {xform_name(name): name for name in names}
+        if operation in by_method:
+            return by_method[operation]
+        raise ValueError(f"{self.service_name} has no operation {operation}")
+
+    # ------------------------------------------------------- in-process wiring
+
+    def attach(self, client: Any) -> Any:
+        """Answer every call made through boto3 ``client`` in process; returns ``client``.
+
+        The request botocore serialized is decoded as the HTTP server would decode it and the
+        answer is rendered on the wire and parsed by botocore's own parser, so the client sees
+        what it would see over HTTP, minus the socket and botocore's retries.
+        """
+        if client.meta.service_model.service_name != self.service_name:
+            raise ValueError(
+                f"expected a {self.service_name} client, "
+                f"got {client.meta.service_model.service_name}"
+            )
+        # parameter_validation=False (config or profile) leaves a bare serializer behind.
+        if not isinstance(getattr(client, "_serializer", None), ParamValidationDecorator):
+            raise ValueError("attach relies on botocore parameter validation; keep it enabled")
+        client.meta.events.register(
+            f"before-call.{self.service_name}.*", self._on_before_call, unique_id=self._hook_id
+        )
+        return client
+
+    def detach(self, client: Any) -> None:
+        """Stop answering calls made through ``client``."""
+        client.meta.events.unregister(
+            f"before-call.{self.service_name}.*", self._on_before_call, unique_id=self._hook_id
+        )
+
+    @property
+    def _hook_id(self) -> str:
+        return f"cdk-smsvoice-emulator-{self.service_name}-{id(self)}"
+
+    def _on_before_call(
+        self, model: OperationModel, params: Mapping[str, Any], **_: Any
+    ) -> tuple[AWSResponse, Response]:
+        try:
+            wire = decode_botocore_request(self.model, params)
+        except UnknownOperationError as err:
+            raise AssertionError(str(err)) from err
+        if wire.operation != model.name:
+            raise AssertionError(
+                f"{model.name} was serialized as {wire.method} {wire.path}, "
+                f"which the service routes to {wire.operation}"
+            )
+        try:
+            result = self.invoke(wire.operation, wire.params, wire)
+            status, headers, body = encode_response(model, result)
+        except ServiceError as err:
+            status, headers, body = err.encode(self.model)
+        parsed = parse_response(model, status, headers, body)
+        return AWSResponse(params.get("url") or "", status, headers, None), parsed  # type: ignore[arg-type]
+
+
+def encode_token(offset: int) -> str:
+    """An opaque pagination token for the item at ``offset``."""
+    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode()
+
+
+def decode_token(token: str) -> int | None:
+    """The offset in a token from :func:`encode_token`, or ``None`` if it is not one."""
+    try:
+        offset = json.loads(base64.urlsafe_b64decode(token.encode()))["offset"]
+    except (binascii.Error, ValueError, TypeError, KeyError):
+        return None
+    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+        return None
+    return offset

@@ -1,0 +1,99 @@
+"""Durable state under the emulator's data directory.
+
+A service's state is one JSON file, replaced atomically (write a temporary file, fsync, rename,
+fsync the directory) before a change is acknowledged, so a crash between requests loses nothing
+that was answered. Messages and event records are JSON lines appended and fsynced; a line cut
+short by a crash is dropped when the file is next opened.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+
+class StateStore:
+    """Reads and writes the state, messages and event records kept under ``data_dir``."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._repaired: set[Path] = set()
+
+    def state_path(self, name: str) -> Path:
+        """The state file of service ``name``."""
+        return self.data_dir / f"{name}.json"
+
+    def load(self, name: str) -> dict[str, Any] | None:
+        """The saved state of service ``name``, or ``None`` before its first change."""
+        path = self.state_path(name)
+        if not path.exists():
+            return None
+        state: dict[str, Any] = json.loads(path.read_text())
+        return state
+
+    def save(self, name: str, state: dict[str, Any]) -> None:
+        """Replace the state of service ``name`` atomically and durably."""
+        path = self.state_path(name)
+        with self._lock:
+            fd, tmp = tempfile.mkstemp(dir=self.data_dir, prefix=f".{name}.", suffix=".tmp")
+            try:
+                with os.fdopen(fd, "w") as handle:
+                    json.dump(state, handle, indent=1, sort_keys=True)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.replace(tmp, path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+            _fsync_dir(self.data_dir)
+
+    def append(self, relative: str, records: list[dict[str, Any]]) -> Path:
+        """Append ``records`` as JSON lines to ``relative`` (under the data dir), durably."""
+        path = self.data_dir / relative
+        with self._lock:
+            created = not path.exists()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._repair(path)
+            with path.open("a") as handle:
+                handle.writelines(json.dumps(r, sort_keys=True) + "\n" for r in records)
+                handle.flush()
+                os.fsync(handle.fileno())
+            if created:
+                _fsync_dir(path.parent)
+        return path
+
+    def read_lines(self, relative: str) -> list[dict[str, Any]]:
+        """The complete JSON lines of ``relative``; a trailing partial line is ignored."""
+        path = self.data_dir / relative
+        if not path.exists():
+            return []
+        text = path.read_text()
+        complete = text[: text.rfind("\n") + 1]
+        return [json.loads(line) for line in complete.splitlines() if line]
+
+    def _repair(self, path: Path) -> None:
+        """Cut a line left incomplete by a crash, once per file and process."""
+        if path in self._repaired or not path.exists():
+            self._repaired.add(path)
+            return
+        data = path.read_bytes()
+        keep = data.rfind(b"\n") + 1
+        if keep != len(data):
+            with path.open("r+b") as handle:
+                handle.truncate(keep)
+                os.fsync(handle.fileno())
+        self._repaired.add(path)
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

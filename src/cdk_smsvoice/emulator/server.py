@@ -1,0 +1,242 @@
+"""The emulator's HTTP server: both SMS and Voice APIs on one port of 127.0.0.1.
+
+A request carrying ``X-Amz-Target: PinpointSMSVoiceV2.*`` goes to the v2 API, any other to the
+v1 REST API. Account and Region come from the request's SigV4 credential scope, as in AWS: the
+Region from the scope, the account from an access key id of 12 digits (any other key id means
+the default account). Each account and Region has its own state under
+``<data-dir>/<account>/<region>/``.
+
+Besides the APIs, ``/_emulator/`` serves a small control API for tests and tools:
+``GET /_emulator/state`` (every set of every account and Region), and
+``POST /_emulator/faults`` with ``{"api": "v1"|"v2", "operation", "code", "message"?, "times"?,
+"onCall"?, "status"?, "fields"?, "account"?, "region"?}`` to make the Nth call of an operation fail.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+from collections.abc import Mapping
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal
+from urllib.parse import parse_qsl, urlsplit
+
+from .errors import ServiceError
+from .service import EmulatedService
+from .store import StateStore
+from .v1 import V1Service
+from .v2 import V2Service
+from .wire import UnknownOperationError, decode, encode_response
+
+LOG = logging.getLogger("cdk_smsvoice.emulator")
+DEFAULT_ACCOUNT = "123456789012"
+DEFAULT_REGION = "us-east-1"
+Api = Literal["v1", "v2"]
+_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/[^/]+/([^/]+)/")
+_INTERNAL_ERROR = {
+    "v1": ("InternalServiceErrorException", 500),
+    "v2": ("InternalServerException", 500),
+}
+
+
+class Emulator:
+    """The SMS and Voice emulator, in process: ``with Emulator(data_dir=...) as emu:``.
+
+    ``data_dir`` (default: none, state in memory only) keeps state, messages and event records
+    across restarts; ``port`` (default 0: any free port) and ``host`` (default 127.0.0.1) say
+    where to listen; ``tps`` (default: unlimited) limits each operation's calls per second.
+    """
+
+    def __init__(
+        self,
+        data_dir: Path | None = None,
+        *,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        tps: float | None = None,
+    ) -> None:
+        self.data_dir = data_dir
+        self.tps = tps
+        self._services: dict[tuple[Api, str, str], EmulatedService] = {}
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer((host, port), _RequestHandler)
+        self._server.daemon_threads = True
+        self._server.emulator = self  # type: ignore[attr-defined]
+        self._thread: threading.Thread | None = None
+
+    @property
+    def endpoint_url(self) -> str:
+        """Where clients send requests, e.g. ``http://127.0.0.1:4599``."""
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def v1(self, account: str = DEFAULT_ACCOUNT, region: str = DEFAULT_REGION) -> V1Service:
+        """The v1 API of one account and Region."""
+        service = self.service("v1", account, region)
+        assert isinstance(service, V1Service)
+        return service
+
+    def v2(self, account: str = DEFAULT_ACCOUNT, region: str = DEFAULT_REGION) -> V2Service:
+        """The v2 API of one account and Region."""
+        service = self.service("v2", account, region)
+        assert isinstance(service, V2Service)
+        return service
+
+    def service(self, api: Api, account: str, region: str) -> EmulatedService:
+        """The ``api`` of one account and Region, loaded from the data dir on first use."""
+        key = (api, account, region)
+        with self._lock:
+            if key not in self._services:
+                store = StateStore(self.data_dir / account / region) if self.data_dir else None
+                self._services[key] = (
+                    V1Service(account, region, tps=self.tps, store=store)
+                    if api == "v1"
+                    else V2Service(account, region, tps=self.tps, store=store)
+                )
+            return self._services[key]
+
+    def snapshot(self) -> dict[str, Any]:
+        """Every configuration set, by ``<account>/<region>`` and service name."""
+        if self.data_dir is not None and self.data_dir.exists():
+            for path in self.data_dir.glob("*/*/pinpoint-sms-voice*.json"):
+                api: Api = "v2" if path.stem.endswith("-v2") else "v1"
+                self.service(api, path.parent.parent.name, path.parent.name)
+        with self._lock:
+            services = dict(self._services)
+        result: dict[str, Any] = {}
+        for (_, account, region), service in sorted(services.items()):
+            result.setdefault(f"{account}/{region}", {})[service.service_name] = service.to_state()
+        return result
+
+    def start(self) -> Emulator:
+        """Serve in a background thread; returns ``self``."""
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="smsvoice-emulator", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve in this thread until :meth:`stop` is called from another."""
+        self._server.serve_forever()
+
+    def stop(self) -> None:
+        """Stop serving and release the port."""
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join()
+            self._thread = None
+        self._server.server_close()
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------- requests
+
+    def answer(
+        self, method: str, target: str, headers: Mapping[str, str], body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
+        """Answer one HTTP request: ``(status, headers, body)``."""
+        url = urlsplit(target)
+        if url.path.startswith("/_emulator/"):
+            return self._control(method, url.path, body)
+        api: Api = (
+            "v2" if _header(headers, "x-amz-target").startswith("PinpointSMSVoiceV2.") else "v1"
+        )
+        account, region = _scope(_header(headers, "authorization"))
+        service = self.service(api, account, region)
+        query = tuple(parse_qsl(url.query, keep_blank_values=True))
+        try:
+            call = decode(service.model, method, url.path, query, headers, body)
+        except UnknownOperationError as err:
+            return _json(
+                HTTPStatus.NOT_FOUND, {"__type": "UnknownOperationException", "message": str(err)}
+            )
+        try:
+            result = service.invoke(call.operation, call.params, call)
+            return encode_response(service.model.operation_model(call.operation), result)
+        except ServiceError as err:
+            return err.encode(service.model)
+        except Exception as err:  # a bug of the emulator: answer it, do not drop the connection
+            LOG.exception("%s %s failed", api, call.operation)
+            code, status = _INTERNAL_ERROR[api]
+            return ServiceError(code, f"emulator error: {err}", status).encode(service.model)
+
+    def _control(self, method: str, path: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        if method == "GET" and path == "/_emulator/state":
+            return _json(HTTPStatus.OK, self.snapshot())
+        if method == "POST" and path == "/_emulator/faults":
+            try:
+                spec = json.loads(body or b"{}")
+                service = self.service(
+                    spec["api"],
+                    spec.get("account", DEFAULT_ACCOUNT),
+                    spec.get("region", DEFAULT_REGION),
+                )
+                service.fail(
+                    spec["operation"],
+                    spec["code"],
+                    spec.get("message", "Injected failure"),
+                    status=spec.get("status"),
+                    times=spec.get("times", 1),
+                    on_call=spec.get("onCall"),
+                    **spec.get("fields", {}),
+                )
+            except (KeyError, TypeError, ValueError) as err:
+                return _json(HTTPStatus.BAD_REQUEST, {"message": f"bad fault: {err!r}"})
+            return _json(HTTPStatus.OK, {"pending": service.pending_faults()})
+        return _json(HTTPStatus.NOT_FOUND, {"message": f"no control endpoint {method} {path}"})
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "cdk-smsvoice-emulator"
+
+    def _handle(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        emulator: Emulator = self.server.emulator  # type: ignore[attr-defined]
+        headers = {k: v for k, v in self.headers.items()}
+        status, out_headers, payload = emulator.answer(self.command, self.path, headers, body)
+        self.send_response(status)
+        for key, value in out_headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = do_PUT = do_DELETE = _handle  # noqa: N815 - http.server's names
+
+    def log_message(self, format: str, *args: Any) -> None:
+        LOG.info("%s %s", self.address_string(), format % args)
+
+
+def _header(headers: Mapping[str, str], name: str) -> str:
+    return next((v for k, v in headers.items() if k.lower() == name), "")
+
+
+def _scope(authorization: str) -> tuple[str, str]:
+    """Account and Region from a SigV4 ``Authorization`` header."""
+    match = _CREDENTIAL.search(authorization)
+    if match is None:
+        return DEFAULT_ACCOUNT, DEFAULT_REGION
+    key_id, region = match.groups()
+    account = key_id if re.fullmatch(r"[0-9]{12}", key_id) else DEFAULT_ACCOUNT
+    return account, region
+
+
+def _json(status: int, body: Any) -> tuple[int, dict[str, str], bytes]:
+    return status, {"Content-Type": "application/json"}, json.dumps(body).encode()

@@ -72,7 +72,6 @@ class Resolver:
         self._imports = imports
         self._lock = threading.RLock()
         self._condition_values: dict[str, bool] = {}
-        self._described: dict[str, Described] = {}
         self._describing: set[str] = set()
         self._functions: dict[str, Callable[[Any, str], Any]] = {
             "Fn::GetAtt": self._get_att,
@@ -204,23 +203,21 @@ class Resolver:
                 raise self._error(where, expression, f"{logical_id} has not been deployed")
             physical_id, data = outputs
             return Described(physical_id, {k: stringify(v) for k, v in data.items()})
-        if logical_id not in self._described:
-            if logical_id in self._describing:
-                raise self._error(where, expression, f"{logical_id} refers to itself")
-            self._describing.add(logical_id)
-            try:
-                properties = resource.get("Properties") or {}
+        if logical_id in self._describing:
+            raise self._error(where, expression, f"{logical_id} refers to itself")
+        properties = resource.get("Properties") or {}
 
-                def prop(name: str) -> object:
-                    if name not in properties:
-                        return None
-                    value = stringify(self._resolve(properties[name], logical_id))
-                    return None if value is NO_VALUE else value
+        def prop(name: str) -> object:
+            if name not in properties:
+                return None
+            value = stringify(self._resolve(properties[name], logical_id))
+            return None if value is NO_VALUE else value
 
-                self._described[logical_id] = describe(resource["Type"], logical_id, prop, self.env)
-            finally:
-                self._describing.discard(logical_id)
-        return self._described[logical_id]
+        self._describing.add(logical_id)
+        try:
+            return describe(resource["Type"], logical_id, prop, self.env)
+        finally:
+            self._describing.discard(logical_id)
 
     def _get_att(self, argument: Any, where: str) -> Any:
         expression = {"Fn::GetAtt": argument}

@@ -151,7 +151,7 @@ def _handler_function(
         raise ResolutionError(f"{where}: runtime {runtime!r} cannot run locally (Python only)")
     if not asset:
         raise ResolutionError(f"{where}: no aws:asset:path metadata, so no code to run locally")
-    asset_dir = directory / asset
+    asset_dir = directory.resolve() / asset
     if not asset_dir.is_dir():
         raise ResolutionError(f"{where}: code asset {asset_dir} is missing (synthesize again)")
     environment = resolver.resolve(dict(_variables(resource)), logical_id)

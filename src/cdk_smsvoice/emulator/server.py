@@ -27,7 +27,7 @@ from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
 from .errors import ServiceError
-from .service import EmulatedService
+from .service import EmulatedService, NotEmulatedError
 from .store import StateStore
 from .v1 import V1Service
 from .v2 import V2Service
@@ -101,7 +101,9 @@ class Emulator:
             return self._services[key]
 
     def snapshot(self) -> dict[str, Any]:
-        """Every configuration set, by ``<account>/<region>`` and service name."""
+        """Every configuration set, by ``<account>/<region>`` and service name (those that
+        have sets).
+        """
         if self.data_dir is not None and self.data_dir.exists():
             for path in self.data_dir.glob("*/*/pinpoint-sms-voice*.json"):
                 api: Api = "v2" if path.stem.endswith("-v2") else "v1"
@@ -110,7 +112,9 @@ class Emulator:
             services = dict(self._services)
         result: dict[str, Any] = {}
         for (_, account, region), service in sorted(services.items()):
-            result.setdefault(f"{account}/{region}", {})[service.service_name] = service.to_state()
+            state = service.to_state()
+            if state["sets"]:
+                result.setdefault(f"{account}/{region}", {})[service.service_name] = state
         return result
 
     def start(self) -> Emulator:
@@ -170,6 +174,10 @@ class Emulator:
             return encode_response(service.model.operation_model(call.operation), result)
         except ServiceError as err:
             return err.encode(service.model)
+        except NotEmulatedError as err:  # 501: not retried by SDKs, unlike a 500
+            return _json(
+                HTTPStatus.NOT_IMPLEMENTED, {"__type": "NotImplemented", "message": str(err)}
+            )
         except Exception as err:  # a bug of the emulator: answer it, do not drop the connection
             LOG.exception("%s %s failed", api, call.operation)
             code, status = _INTERNAL_ERROR[api]

@@ -39,6 +39,10 @@ _RATE_EPSILON = 1e-9  # tolerate float error when a virtual clock steps by exact
 READ_ONLY_PREFIXES = ("Describe", "List", "Get")
 
 
+class NotEmulatedError(AssertionError):
+    """The operation is in the model but not emulated (an assertion for in-process tests)."""
+
+
 @dataclass
 class _Fault:
     code: str
@@ -119,9 +123,7 @@ class EmulatedService:
             try:
                 handler = self._handlers.get(op)
                 if handler is None:
-                    raise AssertionError(
-                        f"the emulator does not implement {self.service_name} {op}"
-                    )
+                    raise NotEmulatedError(f"the emulator lacks {self.service_name} {op}")
                 model = self.model.operation_model(op)
                 self._throttle(op)
                 self._raise_injected_fault(op)

@@ -145,7 +145,7 @@ def _handler_function(
     resource = resources[logical_id]
     properties = resource.get("Properties") or {}
     where = f"stack {resolver.env.stack_name}: function {logical_id}"
-    asset = (resource.get("Metadata") or {}).get("aws:asset:path")
+    asset = (resource.get("Metadata") or {}).get("aws:asset:path") or _asset_of_key(properties)
     runtime = str(properties.get("Runtime", ""))
     if not runtime.startswith("python"):
         raise ResolutionError(f"{where}: runtime {runtime!r} cannot run locally (Python only)")
@@ -162,6 +162,16 @@ def _handler_function(
         timeout=float(properties.get("Timeout", 3)),
         environment={key: str(value) for key, value in environment.items()},
     )
+
+
+def _asset_of_key(properties: Mapping[str, Any]) -> str | None:
+    """``asset.<hash>`` from the code's S3 key, for assemblies synthesized without asset
+    metadata (``python app.py`` rather than ``cdk synth``).
+    """
+    key = (properties.get("Code") or {}).get("S3Key")
+    if isinstance(key, str) and key.endswith(".zip"):
+        return f"asset.{key.removesuffix('.zip')}"
+    return None
 
 
 def invoke(

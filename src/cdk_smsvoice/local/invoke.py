@@ -21,7 +21,6 @@ CREATE_FAILED_MARKER = "AWSCDK::CustomResourceProviderFramework::CREATE_FAILED"
 """The physical id the CDK Provider framework reports for a failed Create; it answers the
 Delete of that id itself, without calling the handler."""
 
-DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
 LOG_TAIL_LINES = 40
 """How many lines of a failed invocation's log are shown."""
 
@@ -195,7 +194,7 @@ def invoke(
     with subprocess.Popen(
         arguments,
         cwd=function.asset_dir,
-        env=_environment(function, endpoint_url, region),
+        env=_environment(function, endpoint_url, region, _account(event)),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -225,9 +224,19 @@ def invoke(
     )
 
 
-def _environment(function: HandlerFunction, endpoint_url: str, region: str) -> dict[str, str]:
+def _account(event: Mapping[str, Any]) -> str:
+    """The account of the event's StackId."""
+    parts = str(event.get("StackId", "")).split(":")
+    return parts[4] if len(parts) > 4 else ""
+
+
+def _environment(
+    function: HandlerFunction, endpoint_url: str, region: str, account: str
+) -> dict[str, str]:
     """The process environment: no AWS setting of the caller's leaks in (profiles, endpoints,
     credentials, retry modes); the function's own variables come last but for the endpoint.
+
+    The access key id is the stack's account id, which the emulator reads as the account.
     """
     inherited = {
         key: value
@@ -236,7 +245,8 @@ def _environment(function: HandlerFunction, endpoint_url: str, region: str) -> d
     }
     return {
         **inherited,
-        **DUMMY_CREDENTIALS,
+        "AWS_ACCESS_KEY_ID": account if account.isdigit() else "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
         "AWS_CONFIG_FILE": os.devnull,
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
         "AWS_EC2_METADATA_DISABLED": "true",

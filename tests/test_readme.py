@@ -35,9 +35,41 @@ def _run(script_text: str, tmp_path: Path) -> str:
 
 def test_quickstart_is_the_two_make_commands() -> None:
     text = README.read_text(encoding="utf-8")
-    quickstart = text[text.index("## Quickstart") : text.index("## Usage")]
-    commands = re.findall(r"^make (\w+)", quickstart, re.MULTILINE)
-    assert commands == ["synth", "test"]
+    quickstart = text[text.index("## Quickstart") : text.index("### Walkthrough")]
+    commands = re.findall(r"^make ([\w-]+)", quickstart, re.MULTILINE)
+    assert commands == ["deploy-local", "test"]
+    makefile = (README.parent / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^deploy-local: synth$", makefile, re.MULTILINE)
+    assert "make test" in (README.parent / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_walkthrough_send_script_sends_through_the_deployed_set(tmp_path: Path) -> None:
+    """The walkthrough's send.py, against an emulator holding a set named like the reference
+    app's: the message goes out and its events reach the destination's JSON lines."""
+    import boto3
+
+    from cdk_smsvoice.emulator import Emulator
+
+    with Emulator(data_dir=tmp_path / "data") as emu:
+        name = "SmsVoiceReference-Notifications-08FF60A9"
+        sms = boto3.client("pinpoint-sms-voice-v2", endpoint_url=emu.endpoint_url)
+        sms.create_configuration_set(ConfigurationSetName="SmsVoiceReference-Calls-0")
+        sms.create_configuration_set(ConfigurationSetName=name)
+        sms.create_event_destination(
+            ConfigurationSetName=name,
+            EventDestinationName="AllEventsLog",
+            MatchingEventTypes=["ALL"],
+            SnsDestination={"TopicArn": "arn:aws:sns:us-east-1:123456789012:events"},
+        )
+        script = tmp_path / "send.py"
+        script.write_text(_example("`send.py` sends"), encoding="utf-8")
+        env = {**os.environ, "AWS_ENDPOINT_URL": emu.endpoint_url}
+        out = subprocess.run(
+            [sys.executable, str(script)], check=True, env=env, capture_output=True, text=True
+        ).stdout
+        assert f"through {name}" in out
+        events = tmp_path / "data/123456789012/us-east-1/events/v2" / name / "AllEventsLog.jsonl"
+        assert events.read_text().count('"order": "42"') == 4
 
 
 def test_usage_example_runs_as_written(tmp_path: Path) -> None:

@@ -296,3 +296,19 @@ def test_a_crash_after_a_replacement_leaves_the_old_set_to_the_next_deploy(local
     assert local.handler.summary() == [("Delete", "A", "old")]
     assert result.status == "UPDATE_COMPLETE"
     assert state_of(local).pending_deletes == []
+
+
+def test_rollback_keeps_a_created_set_whose_deletion_policy_is_retain(local: Local) -> None:
+    local.handler.fail_when = lambda c: "taken" if c.logical_id == "B" else None
+    template = hand_template(
+        {
+            **one("A", "a", DeletionPolicy="Retain"),
+            **one("E", "e", DeletionPolicy="RetainExceptOnCreate"),
+            "B": {"Properties": set_properties("b"), "DependsOn": ["A", "E"]},
+        }
+    )
+    (result,) = local.deploy({"App": template})
+    assert result.status == "ROLLBACK_COMPLETE"
+    deletes = [c for c in local.handler.summary() if c[0] == "Delete"]
+    assert deletes == [("Delete", "E", "e")]
+    assert local.store.load("App") is None

@@ -14,8 +14,9 @@ A deploy of a stack runs in phases, as CloudFormation's stack update does:
 3. **Rollback**, when something failed: each resource updated in this deploy, the failed one
    included, gets an Update with old and new properties swapped (to its current physical id);
    then each resource created in this deploy, and each physical id a rollback Update moved
-   away from, gets a Delete. A failed Create leaves nothing to delete: the CDK Provider
-   framework answers the Delete of its failure marker without calling the handler.
+   away from, gets a Delete (a set created with ``DeletionPolicy`` Retain is kept and
+   forgotten, as CloudFormation keeps it). A failed Create leaves nothing to delete: the CDK
+   Provider framework answers the Delete of its failure marker without calling the handler.
 
 The state file is rewritten after every resource, so it always records what exists.
 """
@@ -47,9 +48,14 @@ Invoker = Callable[[HandlerFunction, Mapping[str, Any], str], Mapping[str, Any]]
 RETAINING_POLICIES = frozenset({"Retain", "RetainExceptOnCreate", "Snapshot"})
 """Deletion policies under which a removed or destroyed set is kept."""
 
+RETAINED_ON_CREATE_ROLLBACK = frozenset({"Retain", "Snapshot"})
+"""Deletion policies under which even the rollback of its Create keeps a set (and forgets it)."""
+
 MAX_WORKERS = 8
 
 STACK_TYPE = "AWS::CloudFormation::Stack"
+
+SKIPPED = "skipped: an earlier stack failed"
 
 
 class DeployError(RuntimeError):
@@ -144,7 +150,7 @@ class Deployer:
         results: list[StackResult] = []
         for stack in self.stacks:
             if results and results[-1].failed:
-                results.append(StackResult(stack.stack_name, "NOT_DEPLOYED", reason="skipped"))
+                results.append(StackResult(stack.stack_name, "NOT_DEPLOYED", reason=SKIPPED))
                 continue
             results.append(_StackDeploy(self, stack).run())
         return results
@@ -154,7 +160,7 @@ class Deployer:
         results: list[StackResult] = []
         for stack in reversed(self.stacks):
             if results and results[-1].failed:
-                results.append(StackResult(stack.stack_name, "NOT_DESTROYED", reason="skipped"))
+                results.append(StackResult(stack.stack_name, "NOT_DESTROYED", reason=SKIPPED))
                 continue
             results.append(self._destroy(stack))
         return results
@@ -676,7 +682,16 @@ class _StackDeploy:
 
         def remove(index: int) -> None:
             entry = deletions[index]
-            self.deployer.delete_resource(self.stack, entry)
+            if entry.deletion_policy in RETAINED_ON_CREATE_ROLLBACK:
+                self.progress.event(
+                    self.name,
+                    "DELETE_SKIPPED",
+                    entry.resource_type,
+                    entry.logical_id,
+                    f"{entry.physical_id} (DeletionPolicy {entry.deletion_policy})",
+                )
+            else:
+                self.deployer.delete_resource(self.stack, entry)
 
             def record(state: StackState) -> None:
                 if state.resources.get(entry.logical_id) is entry:

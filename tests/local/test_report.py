@@ -1,0 +1,86 @@
+"""The final table and the command line's answers to bad input."""
+
+from pathlib import Path
+
+import pytest
+from conftest import V2, Local, hand_template, set_properties
+
+from cdk_smsvoice.local.cli import EXIT_USAGE, main
+from cdk_smsvoice.local.engine import ResourceResult, StackResult
+from cdk_smsvoice.local.intrinsics import stringify
+from cdk_smsvoice.local.report import changed_fields, render_results
+
+
+def test_update_rows_say_which_fields_and_destinations_changed() -> None:
+    old = stringify(set_properties("s", DefaultMessageType="PROMOTIONAL"))
+    old["EventDestinations"].append({**old["EventDestinations"][0], "EventDestinationName": "Gone"})
+    new = stringify(set_properties("s", ["TEXT_DELIVERED"], DefaultMessageType="TRANSACTIONAL"))
+    new["EventDestinations"].append(
+        {
+            "EventDestinationName": "Logs",
+            "Enabled": "false",
+            "MatchingEventTypes": ["ALL"],
+            "CloudWatchLogsDestination": {"IamRoleArn": "arn:r", "LogGroupArn": "arn:l"},
+        }
+    )
+    fields, destinations = changed_fields(old, new)
+    assert fields == ["DefaultMessageType"]
+    assert destinations == {
+        "Topic": "changed: MatchingEventTypes",
+        "Logs": "added",
+        "Gone": "removed",
+    }
+    result = StackResult("App", "UPDATE_COMPLETE", [ResourceResult("A", V2, "updated", new, old)])
+    lines = render_results([result]).splitlines()
+    assert lines[0].split() == [
+        "STACK", "RESOURCE", "API", "CONFIGURATION", "SET", "DESTINATION", "SINK", "ENABLED",
+        "EVENTS", "CHANGE",
+    ]  # fmt: skip
+    assert lines[1].split() == [
+        "App",
+        "A",
+        "v2",
+        "s",
+        "updated:",
+        "DefaultMessageType,",
+        "destinations",
+    ]
+    assert lines[2].split() == [
+        "Topic",
+        "sns",
+        "yes",
+        "TEXT_DELIVERED",
+        "changed:",
+        "MatchingEventTypes",
+    ]
+    assert lines[3].split() == ["Logs", "cloudwatch-logs", "no", "ALL", "added"]
+    assert lines[4].split() == ["Gone", "sns", "yes", "ALL", "removed"]
+    assert lines[-1] == "App: UPDATE_COMPLETE (1 updated)"
+
+
+def test_missing_assembly_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["deploy", "--cdk-out", str(tmp_path / "nope"), "--state-dir", str(tmp_path)])
+    assert code == EXIT_USAGE
+    assert "no cloud assembly at" in capsys.readouterr().err
+
+
+def test_status_without_state_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["status", "--state-dir", str(tmp_path)]) == 0
+    assert capsys.readouterr().out.strip() == "nothing deployed"
+
+
+def test_progress_lines_name_stack_status_type_and_logical_id(
+    local: Local, capsys: pytest.CaptureFixture[str]
+) -> None:
+    local.deploy({"App": hand_template({"A": {"Properties": set_properties("a")}})})
+    lines = capsys.readouterr().err.splitlines()
+    fields = [[part.strip() for part in line.split("|")] for line in lines]
+    assert [(f[0], f[2], f[3], f[4]) for f in fields] == [
+        ("App", "CREATE_IN_PROGRESS", "AWS::CloudFormation::Stack", "App"),
+        ("App", "CREATE_IN_PROGRESS", V2, "A"),
+        ("App", "CREATE_COMPLETE", V2, "A"),
+        ("App", "CREATE_COMPLETE", "AWS::CloudFormation::Stack", "App"),
+    ]
+    assert all(f[1].endswith("s") for f in fields)

@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
+from emulator_clients import client
 
 from cdk_smsvoice.emulator import Emulator
-
-CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
-
-
-def client(service: str, url: str, region: str = "us-east-1", **config: Any) -> Any:
-    """A boto3 client of ``service`` at ``url``, without botocore's retries."""
-    session = boto3.session.Session(
-        aws_access_key_id=config.pop("key_id", "testing"),
-        aws_secret_access_key="testing",
-        region_name=region,
-    )
-    retries = {"total_max_attempts": 1}
-    return session.client(service, endpoint_url=url, config=Config(retries=retries, **config))  # type: ignore[call-overload]
 
 
 @pytest.fixture
@@ -43,29 +26,3 @@ def v2(emulator: Emulator) -> Any:
 @pytest.fixture
 def v1(emulator: Emulator) -> Any:
     return client("pinpoint-sms-voice", emulator.endpoint_url)
-
-
-class EmulatorProcess:
-    """``python -m cdk_smsvoice.emulator`` in a child process; reads its URL from line one."""
-
-    def __init__(self, data_dir: Path, *args: str) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "cdk_smsvoice.emulator", "--data-dir", str(data_dir), *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**os.environ, **CREDENTIALS},
-        )
-        stdout: IO[str] = self.process.stdout  # type: ignore[assignment]
-        self.url = stdout.readline().strip()
-        if not self.url.startswith("http://127.0.0.1:"):
-            self.process.kill()
-            raise AssertionError(f"emulator printed {self.url!r}: {self.process.stderr.read()}")  # type: ignore[union-attr]
-
-    def kill(self) -> None:
-        self.process.kill()  # SIGKILL: no handler, no flush, no cleanup
-        self.process.wait()
-
-    def stop(self) -> int:
-        self.process.terminate()
-        return self.process.wait(timeout=30)

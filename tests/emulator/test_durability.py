@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from conftest import EmulatorProcess, client
+from emulator_clients import EmulatorProcess, client
 
 TOPIC = "arn:aws:sns:us-east-1:123456789012:events"
 

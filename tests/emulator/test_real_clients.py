@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CREDENTIALS, client
+from emulator_clients import CREDENTIALS, client
 
 from cdk_smsvoice.emulator import Emulator
 

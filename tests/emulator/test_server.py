@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import client
+from emulator_clients import client
 
 from cdk_smsvoice.emulator import Emulator
 
@@ -425,3 +425,29 @@ def test_unknown_operations_get_a_clear_error(emulator: Emulator) -> None:
         v2.describe_account_limits()
     assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
     assert "lacks pinpoint-sms-voice-v2 DescribeAccountLimits" in str(exc.value)
+
+
+def test_client_token_makes_creates_idempotent_across_restarts(tmp_path: Path) -> None:
+    with Emulator(data_dir=tmp_path) as emu:
+        v2 = client("pinpoint-sms-voice-v2", emu.endpoint_url)
+        first = v2.create_configuration_set(ConfigurationSetName="cs", ClientToken="token-1")
+        dest = {
+            "ConfigurationSetName": "cs",
+            "EventDestinationName": "d",
+            "MatchingEventTypes": ["ALL"],
+            "SnsDestination": SNS,
+            "ClientToken": "token-2",
+        }
+        v2.create_event_destination(**dest)
+    with Emulator(data_dir=tmp_path) as emu:  # a retry after a lost response, after a restart
+        v2 = client("pinpoint-sms-voice-v2", emu.endpoint_url)
+        again = v2.create_configuration_set(ConfigurationSetName="cs", ClientToken="token-1")
+        assert again["ConfigurationSetArn"] == first["ConfigurationSetArn"]
+        assert again["CreatedTimestamp"] == first["CreatedTimestamp"]
+        v2.create_event_destination(**dest)
+        assert list(emu.v2().sets["cs"].event_destinations) == ["d"]
+        with pytest.raises(v2.exceptions.ConflictException):  # same token, other parameters
+            v2.create_configuration_set(ConfigurationSetName="other", ClientToken="token-1")
+        with pytest.raises(v2.exceptions.ConflictException) as exc:  # a new token: a new create
+            v2.create_configuration_set(ConfigurationSetName="cs", ClientToken="token-3")
+        assert exc.value.response["Reason"] == "RESOURCE_ALREADY_EXISTS"

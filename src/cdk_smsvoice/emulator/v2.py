@@ -14,6 +14,7 @@ nothing. Origination identities are not checked: the emulator owns every number.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -162,19 +163,26 @@ class V2Service(EmulatedService):
         self.protect_configuration_ids: set[str] = set(protect_configuration_ids)
         self.default_max_results = default_max_results
         self.sets: dict[str, ConfigurationSet] = {}
+        # "<operation>:<ClientToken>" -> {"request": params without the token, "response": ...}
+        self.client_tokens: dict[str, dict[str, Any]] = {}
         self.emitter = EventEmitter(store)
         super().__init__(clock=clock, tps=tps, rate_scope=rate_scope, store=store)
         saved = store.load(SERVICE_NAME) if store else None
         if saved is not None:
             self.sets = {s["name"]: ConfigurationSet.from_state(s) for s in saved["sets"]}
+            self.client_tokens = saved.get("client_tokens", {})
 
     def handlers(self) -> dict[str, Handler]:
         """Operation name -> handler of the operations this service emulates."""
         return {
-            "CreateConfigurationSet": self._create_configuration_set,
+            "CreateConfigurationSet": lambda params: self._idempotent(
+                "CreateConfigurationSet", params, self._create_configuration_set
+            ),
             "DeleteConfigurationSet": self._delete_configuration_set,
             "DescribeConfigurationSets": self._describe_configuration_sets,
-            "CreateEventDestination": self._create_event_destination,
+            "CreateEventDestination": lambda params: self._idempotent(
+                "CreateEventDestination", params, self._create_event_destination
+            ),
             "UpdateEventDestination": self._update_event_destination,
             "DeleteEventDestination": self._delete_event_destination,
             "SetDefaultMessageType": self._set_default_message_type,
@@ -214,7 +222,10 @@ class V2Service(EmulatedService):
 
     def to_state(self) -> dict[str, Any]:
         """The configuration sets, as JSON-ready data."""
-        return {"sets": [conf.to_state() for conf in self.sets.values()]}
+        return {
+            "sets": [conf.to_state() for conf in self.sets.values()],
+            "client_tokens": self.client_tokens,
+        }
 
     @property
     def messages(self) -> list[dict[str, Any]]:
@@ -544,6 +555,32 @@ class V2Service(EmulatedService):
     def _list_tags_for_resource(self, params: Params) -> Response:
         conf = self._set_by_resource_arn(params["ResourceArn"])
         return {"ResourceArn": params["ResourceArn"], "Tags": _tag_list(conf.tags)}
+
+    def _idempotent(self, op: str, params: Params, create: Handler) -> Response:
+        """A Create* with a ``ClientToken`` seen before answers as it did the first time,
+        without creating anything; the same token with other parameters is a conflict.
+        """
+        token = params.get("ClientToken")
+        if token is None:
+            return create(params)
+        request = {k: v for k, v in params.items() if k != "ClientToken"}
+        seen = self.client_tokens.get(f"{op}:{token}")
+        if seen is not None:
+            if seen["request"] != request:
+                raise _error(
+                    "ConflictException",
+                    f"ClientToken '{token}' was already used for {op} with other parameters.",
+                )
+            response: Response = copy.deepcopy(seen["response"])
+            if "CreatedTimestamp" in response:
+                response["CreatedTimestamp"] = datetime.fromisoformat(response["CreatedTimestamp"])
+            return response
+        response = create(params)
+        saved = copy.deepcopy(response)
+        if "CreatedTimestamp" in saved:
+            saved["CreatedTimestamp"] = saved["CreatedTimestamp"].isoformat()
+        self.client_tokens[f"{op}:{token}"] = {"request": request, "response": saved}
+        return response
 
     def _send(self, operation: str, channel: str, params: Params) -> Response:
         conf = (

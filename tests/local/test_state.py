@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from cdk_smsvoice import durable_files
 from cdk_smsvoice.local import state as state_module
 from cdk_smsvoice.local.state import ResourceState, StackState, StateStore
 
@@ -53,7 +54,7 @@ def test_a_write_that_fails_midway_leaves_the_previous_file_and_no_temporary(
     def crash(*_args: object, **_kwargs: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(state_module.os, "fsync", crash)
+    monkeypatch.setattr(durable_files.os, "fsync", crash)
     with pytest.raises(OSError, match="disk full"):
         store.save(sample("UPDATE_IN_PROGRESS"))
     assert store.path("App").read_bytes() == before

@@ -62,7 +62,7 @@ class Emulator:
     ) -> None:
         self.data_dir = data_dir
         self.tps = tps
-        self._services: dict[tuple[Api, str, str], EmulatedService] = {}
+        self._services: dict[tuple[Api, str, str], EmulatedService[Any]] = {}
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer((host, port), _RequestHandler)
         self._server.daemon_threads = True
@@ -87,7 +87,7 @@ class Emulator:
         assert isinstance(service, V2Service)
         return service
 
-    def service(self, api: Api, account: str, region: str) -> EmulatedService:
+    def service(self, api: Api, account: str, region: str) -> EmulatedService[Any]:
         """The ``api`` of one account and Region, loaded from the data dir on first use."""
         key = (api, account, region)
         with self._lock:

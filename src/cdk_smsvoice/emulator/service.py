@@ -10,15 +10,16 @@ import copy
 import json
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar
 
 from botocore import xform_name
 from botocore.awsrequest import AWSResponse
 from botocore.model import OperationModel, ServiceModel
 from botocore.validate import ParamValidationDecorator
 
+from .destination import EventDestination
 from .errors import ServiceError
 from .model_checks import service_model, validate_response
 from .store import StateStore
@@ -39,6 +40,15 @@ _RATE_EPSILON = 1e-9  # tolerate float error when a virtual clock steps by exact
 READ_ONLY_PREFIXES = ("Describe", "List", "Get")
 
 
+class HasDestinations(Protocol):
+    """A configuration set as the services keep it."""
+
+    event_destinations: dict[str, EventDestination]
+
+
+SetT = TypeVar("SetT", bound=HasDestinations)
+
+
 class NotEmulatedError(AssertionError):
     """The operation is in the model but not emulated (an assertion for in-process tests)."""
 
@@ -54,7 +64,7 @@ class _Fault:
     seen: int = 0
 
 
-class EmulatedService:
+class EmulatedService(Generic[SetT]):
     """Base of :class:`~.v1.V1Service` and :class:`~.v2.V2Service`.
 
     Every call goes through :meth:`invoke`: it is recorded, rate limited (``tps`` calls a
@@ -65,6 +75,9 @@ class EmulatedService:
 
     service_name: ClassVar[str]
     throttle_code: ClassVar[str]
+    sink_members: ClassVar[tuple[str, ...]]
+    all_event_types: ClassVar[tuple[str, ...]]
+    """What an out-of-band destination matches unless told otherwise."""
 
     def __init__(
         self,
@@ -80,6 +93,7 @@ class EmulatedService:
         self.tps = tps
         self.rate_scope: RateScope = rate_scope
         self.store = store
+        self.sets: dict[str, SetT] = {}
         self.calls: list[tuple[str, Params]] = []
         self.requests: list[WireCall] = []
         # (operation, HTTP status, error code or None), parallel to ``calls``
@@ -247,6 +261,41 @@ class EmulatedService:
         if operation in by_method:
             return by_method[operation]
         raise ValueError(f"{self.service_name} has no operation {operation}")
+
+    # ------------------------------------------------- out-of-band mutations
+
+    def add_destination(
+        self,
+        set_name: str,
+        name: str,
+        sink: Mapping[str, Mapping[str, str]],
+        matching_event_types: Iterable[str] | None = None,
+        enabled: bool = True,
+    ) -> EventDestination:
+        """Add a destination out of band, e.g. ``sink={"SnsDestination": {"TopicArn": ...}}``;
+        no call is recorded. ``matching_event_types`` defaults to every event.
+        """
+        ((sink_type, fields),) = sink.items()
+        if sink_type not in self.sink_members:
+            raise ValueError(f"unknown sink {sink_type}")
+        types = list(self.all_event_types if matching_event_types is None else matching_event_types)
+        dest = EventDestination(name, types, sink_type, dict(fields), enabled)
+        with self._lock:
+            self.sets[set_name].event_destinations[name] = dest
+            self.persist()
+        return dest
+
+    def remove_destination(self, set_name: str, dest_name: str) -> None:
+        """Delete a destination out of band; no call is recorded."""
+        with self._lock:
+            del self.sets[set_name].event_destinations[dest_name]
+            self.persist()
+
+    def remove_set(self, name: str) -> None:
+        """Delete a set out of band; no call is recorded."""
+        with self._lock:
+            del self.sets[name]
+            self.persist()
 
     # ------------------------------------------------------- in-process wiring
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
+
+from ..durable_files import fsync_directory, write_json_atomically
 
 
 class StateStore:
@@ -41,17 +42,7 @@ class StateStore:
         """Replace the state of service ``name`` atomically and durably."""
         path = self.state_path(name)
         with self._lock:
-            fd, tmp = tempfile.mkstemp(dir=self.data_dir, prefix=f".{name}.", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "w") as handle:
-                    json.dump(state, handle, indent=1, sort_keys=True)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.replace(tmp, path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-            _fsync_dir(self.data_dir)
+            write_json_atomically(path, state)
 
     def append(self, relative: str, records: list[dict[str, Any]]) -> Path:
         """Append ``records`` as JSON lines to ``relative`` (under the data dir), durably."""
@@ -65,7 +56,7 @@ class StateStore:
                 handle.flush()
                 os.fsync(handle.fileno())
             if created:
-                _fsync_dir(path.parent)
+                fsync_directory(path.parent)
         return path
 
     def read_lines(self, relative: str) -> list[dict[str, Any]]:
@@ -89,11 +80,3 @@ class StateStore:
                 handle.truncate(keep)
                 os.fsync(handle.fileno())
         self._repaired.add(path)
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -163,7 +163,7 @@ class VoiceMessage:
         )
 
 
-class V1Service(EmulatedService):
+class V1Service(EmulatedService[ConfigurationSet]):
     """The emulated ``pinpoint-sms-voice`` (v1); see the module docstring.
 
     ``store`` (default: none) makes the state durable and is read back at construction;
@@ -173,6 +173,8 @@ class V1Service(EmulatedService):
     """
 
     service_name = SERVICE_NAME
+    sink_members = SINK_MEMBERS
+    all_event_types = EVENT_TYPES
     throttle_code = "TooManyRequestsException"
 
     def __init__(
@@ -193,7 +195,6 @@ class V1Service(EmulatedService):
         self.region = region
         self.default_page_size = default_page_size
         self.default_enabled = default_enabled
-        self.sets: dict[str, ConfigurationSet] = {}
         self.emitter = EventEmitter(store)
         super().__init__(clock=clock, tps=tps, rate_scope=rate_scope, store=store)
         saved = store.load(SERVICE_NAME) if store else None
@@ -272,36 +273,6 @@ class V1Service(EmulatedService):
             self.sets[name] = conf
             self.persist()
             return conf
-
-    def add_destination(
-        self,
-        set_name: str,
-        name: str,
-        sink: Mapping[str, Mapping[str, str]],
-        matching_event_types: Iterable[str] = EVENT_TYPES,
-        enabled: bool = True,
-    ) -> EventDestination:
-        """Add a destination out of band, e.g. ``sink={"SnsDestination": {"TopicArn": ...}}``."""
-        ((sink_type, fields),) = sink.items()
-        if sink_type not in SINK_MEMBERS:
-            raise ValueError(f"unknown sink {sink_type}")
-        dest = EventDestination(name, list(matching_event_types), sink_type, dict(fields), enabled)
-        with self._lock:
-            self.sets[set_name].event_destinations[name] = dest
-            self.persist()
-        return dest
-
-    def remove_destination(self, set_name: str, dest_name: str) -> None:
-        """Delete a destination out of band; no call is recorded."""
-        with self._lock:
-            del self.sets[set_name].event_destinations[dest_name]
-            self.persist()
-
-    def remove_set(self, name: str) -> None:
-        """Delete a set out of band; no call is recorded."""
-        with self._lock:
-            del self.sets[name]
-            self.persist()
 
     # ----------------------------------------------------------------- helpers
 

@@ -133,7 +133,7 @@ class ConfigurationSet:
         )
 
 
-class V2Service(EmulatedService):
+class V2Service(EmulatedService[ConfigurationSet]):
     """The emulated ``pinpoint-sms-voice-v2``; see the module docstring.
 
     ``store`` (default: none) makes the state durable and is read back at construction;
@@ -143,6 +143,8 @@ class V2Service(EmulatedService):
     """
 
     service_name = SERVICE_NAME
+    sink_members = SINK_MEMBERS
+    all_event_types = ("ALL",)
     throttle_code = "ThrottlingException"
 
     def __init__(
@@ -162,7 +164,6 @@ class V2Service(EmulatedService):
         self.partition = _partition(region)
         self.protect_configuration_ids: set[str] = set(protect_configuration_ids)
         self.default_max_results = default_max_results
-        self.sets: dict[str, ConfigurationSet] = {}
         # "<operation>:<ClientToken>" -> {"request": params without the token, "response": ...}
         self.client_tokens: dict[str, dict[str, Any]] = {}
         self.emitter = EventEmitter(store)
@@ -256,36 +257,6 @@ class V2Service(EmulatedService):
             self.sets[name] = conf
             self.persist()
             return conf
-
-    def add_destination(
-        self,
-        set_name: str,
-        name: str,
-        sink: Mapping[str, Mapping[str, str]],
-        matching_event_types: Iterable[str] = ("ALL",),
-        enabled: bool = True,
-    ) -> EventDestination:
-        """Add a destination out of band, e.g. ``sink={"SnsDestination": {"TopicArn": ...}}``."""
-        ((sink_type, fields),) = sink.items()
-        if sink_type not in SINK_MEMBERS:
-            raise ValueError(f"unknown sink {sink_type}")
-        dest = EventDestination(name, list(matching_event_types), sink_type, dict(fields), enabled)
-        with self._lock:
-            self.sets[set_name].event_destinations[name] = dest
-            self.persist()
-        return dest
-
-    def remove_destination(self, set_name: str, dest_name: str) -> None:
-        """Delete a destination out of band; no call is recorded."""
-        with self._lock:
-            del self.sets[set_name].event_destinations[dest_name]
-            self.persist()
-
-    def remove_set(self, name: str) -> None:
-        """Delete a set out of band; no call is recorded."""
-        with self._lock:
-            del self.sets[name]
-            self.persist()
 
     # ----------------------------------------------------------------- helpers
 

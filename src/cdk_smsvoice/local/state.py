@@ -3,11 +3,11 @@ written atomically, so that a crash between two resources leaves a consistent re
 """
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from ..durable_files import fsync_directory, write_json_atomically
 
 STATE_VERSION = 1
 
@@ -99,34 +99,9 @@ class StateStore:
         """Replace the stack's file atomically: a reader sees the old file or the new one."""
         self.directory.mkdir(parents=True, exist_ok=True)
         target = self.path(state.stack_name)
-        fd, temp_name = tempfile.mkstemp(dir=self.directory, prefix=f".{target.name}.")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(state.to_json(), handle, indent=2, sort_keys=True)
-                handle.write("\n")
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp_name, target)
-        except BaseException:
-            Path(temp_name).unlink(missing_ok=True)
-            raise
-        _fsync_directory(self.directory)
+        write_json_atomically(target, state.to_json())
 
     def remove(self, stack_name: str) -> None:
         """Forget the stack."""
         self.path(stack_name).unlink(missing_ok=True)
-        _fsync_directory(self.directory)
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make a rename in ``directory`` durable (a no-op where directories cannot be opened)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+        fsync_directory(self.directory)

@@ -10,7 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import Synthesized
+from local_support import Synthesized
 
 from cdk_smsvoice.emulator import Emulator
 from cdk_smsvoice.local.cli import main

@@ -5,7 +5,7 @@ import json
 import threading
 from typing import Any
 
-from conftest import V1, Call, Local, hand_template, set_properties
+from local_support import V1, Call, Local, hand_template, set_properties
 
 from cdk_smsvoice.local.state import StackState
 

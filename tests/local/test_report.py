@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import pytest
-from conftest import V2, Local, hand_template, set_properties
+from local_support import V2, Local, hand_template, set_properties
 
 from cdk_smsvoice.local.cli import EXIT_USAGE, main
 from cdk_smsvoice.local.engine import ResourceResult, StackResult

@@ -5,7 +5,7 @@ import json
 from typing import Any
 
 import pytest
-from conftest import Synthesized
+from local_support import Synthesized
 
 from cdk_smsvoice.local.assembly import read_assembly
 from cdk_smsvoice.local.intrinsics import CUSTOM_TYPES, ResolutionError, Resolver, stringify

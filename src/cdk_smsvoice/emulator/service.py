@@ -10,6 +10,7 @@ import copy
 import json
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar
@@ -64,7 +65,7 @@ class _Fault:
     seen: int = 0
 
 
-class EmulatedService(Generic[SetT]):
+class EmulatedService(ABC, Generic[SetT]):
     """Base of :class:`~.v1.V1Service` and :class:`~.v2.V2Service`.
 
     Every call goes through :meth:`invoke`: it is recorded, rate limited (``tps`` calls a
@@ -105,21 +106,21 @@ class EmulatedService(Generic[SetT]):
 
     # ------------------------------------------------------------ subclass API
 
+    @abstractmethod
     def handlers(self) -> dict[str, Handler]:
         """Operation name -> handler of the operations this service emulates."""
-        raise NotImplementedError
 
+    @abstractmethod
     def check_request(self, model: OperationModel, params: Params) -> None:
         """Raise the service's validation error if ``params`` break ``model``'s input shape."""
-        raise NotImplementedError
 
+    @abstractmethod
     def to_state(self) -> dict[str, Any]:
         """The durable state, as JSON-ready data."""
-        raise NotImplementedError
 
+    @abstractmethod
     def error_status(self, code: str) -> int:
         """The HTTP status the service answers error ``code`` with."""
-        raise NotImplementedError
 
     # ------------------------------------------------------------------- calls
 
@@ -160,9 +161,9 @@ class EmulatedService(Generic[SetT]):
             with self._lock:
                 self.store.save(self.service_name, self.to_state())
 
+    @abstractmethod
     def bad_request(self, message: str) -> ServiceError:
         """The service's error for a request it cannot read."""
-        raise NotImplementedError
 
     def _throttle(self, op: str) -> None:
         if self.tps is None:

@@ -54,7 +54,10 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(message)s",
         stream=sys.stderr,
     )
-    emulator = Emulator(data_dir=args.data_dir, port=args.port, tps=args.tps)
+    try:
+        emulator = Emulator(data_dir=args.data_dir, port=args.port, tps=args.tps)
+    except OSError as error:
+        parser().exit(2, f"cdk-smsvoice emulator: cannot listen on port {args.port}: {error}\n")
     print(emulator.endpoint_url, flush=True)
     print(f"data dir: {args.data_dir.resolve()}", flush=True)
 

@@ -30,7 +30,7 @@ def test_console_script_starts_the_emulator_and_prints_its_url_first(tmp_path: P
 
 
 def test_a_busy_port_is_a_clear_error(tmp_path: Path) -> None:
-    with socket.socket() as busy:
+    with socket.socket() as busy:  # default data dir: nothing is written before the bind
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]

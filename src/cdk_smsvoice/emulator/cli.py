@@ -10,7 +10,6 @@ import argparse
 import logging
 import signal
 import sys
-import threading
 from pathlib import Path
 from types import FrameType
 
@@ -58,14 +57,14 @@ def main(argv: list[str] | None = None) -> int:
         emulator = Emulator(data_dir=args.data_dir, port=args.port, tps=args.tps)
     except OSError as error:
         parser().exit(2, f"cdk-smsvoice emulator: cannot listen on port {args.port}: {error}\n")
-    print(emulator.endpoint_url, flush=True)
-    print(f"data dir: {args.data_dir.resolve()}", flush=True)
 
     def stop(signum: int, frame: FrameType | None) -> None:
-        threading.Thread(target=emulator._server.shutdown, daemon=True).start()
+        emulator.shutdown()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    print(emulator.endpoint_url, flush=True)
+    print(f"data dir: {args.data_dir.resolve()}", flush=True)
     emulator.serve_forever()
     emulator.stop()
     return 0

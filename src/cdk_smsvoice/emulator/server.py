@@ -129,6 +129,10 @@ class Emulator:
         """Serve in this thread until :meth:`stop` is called from another."""
         self._server.serve_forever()
 
+    def shutdown(self) -> None:
+        """Make :meth:`serve_forever` return; safe from a signal handler (it does not wait)."""
+        threading.Thread(target=self._server.shutdown, daemon=True).start()
+
     def stop(self) -> None:
         """Stop serving and release the port."""
         if self._thread is not None:

@@ -192,3 +192,24 @@ def test_deploy_update_rename_rollback_destroy(
     assert local(["destroy", "--cdk-out", str(apps["renamed+log"]), *state]) == 0
     assert _destinations(emulator) == {f"v1/{CALLS}": renamed[f"v1/{CALLS}"]}
     assert local(["status", "--state-dir", str(tmp_path / "state")]) == 0
+
+
+def test_lost_responses_converge_without_duplicates(apps: dict[str, Path], tmp_path: Path) -> None:
+    """Each create takes effect but its answer is lost; the handler retries and converges (v2
+    through its ClientToken, v1 by recognising the set its earlier attempt made)."""
+    with Emulator(data_dir=tmp_path / "emulator") as emu:
+        emu.v2().lose_response("CreateConfigurationSet")
+        emu.v2().lose_response("CreateEventDestination")
+        emu.v1().lose_response("CreateConfigurationSet")
+        state = ["--state-dir", str(tmp_path / "state"), "--endpoint", emu.endpoint_url]
+        assert local(["deploy", "--cdk-out", str(apps["first"]), *state]) == 0
+        assert emu.v1().pending_faults() == {} and emu.v2().pending_faults() == {}
+        assert _destinations(emu) == {
+            f"v2/{TEXTS}": {
+                "Topic": ("SnsDestination", ["TEXT_DELIVERED"], True),
+                "Log": ("CloudWatchLogsDestination", ["ALL"], True),
+            },
+            f"v1/{CALLS}": {"Busy": ("SnsDestination", ["BUSY"], True)},
+        }
+        assert emu.v2().count("CreateConfigurationSet") == 2  # the lost one and its retry
+        assert emu.v2().outcomes.count(("CreateConfigurationSet", 200, None)) == 2

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ConnectionClosedError
 from emulator_clients import client
 
 from cdk_smsvoice.emulator import Emulator
@@ -451,3 +451,21 @@ def test_client_token_makes_creates_idempotent_across_restarts(tmp_path: Path) -
         with pytest.raises(v2.exceptions.ConflictException) as exc:  # a new token: a new create
             v2.create_configuration_set(ConfigurationSetName="cs", ClientToken="token-3")
         assert exc.value.response["Reason"] == "RESOURCE_ALREADY_EXISTS"
+
+
+def test_a_lost_response_takes_effect_and_drops_the_connection(emulator: Emulator) -> None:
+    request = urllib.request.Request(
+        f"{emulator.endpoint_url}/_emulator/faults",
+        data=json.dumps(
+            {"api": "v1", "operation": "CreateConfigurationSet", "loseResponse": True}
+        ).encode(),
+        method="POST",
+    )
+    urllib.request.urlopen(request).close()
+    v1 = client("pinpoint-sms-voice", emulator.endpoint_url)
+    with pytest.raises(ConnectionClosedError):
+        v1.create_configuration_set(ConfigurationSetName="calls")
+    assert list(emulator.v1().sets) == ["calls"]  # it took effect
+    with pytest.raises(v1.exceptions.AlreadyExistsException):  # a blind retry conflicts
+        v1.create_configuration_set(ConfigurationSetName="calls")
+    assert v1.list_configuration_sets()["ConfigurationSets"] == ["calls"]  # the server is fine

@@ -9,7 +9,8 @@ the default account). Each account and Region has its own state under
 Besides the APIs, ``/_emulator/`` serves a small control API for tests and tools:
 ``GET /_emulator/state`` (every set of every account and Region), and
 ``POST /_emulator/faults`` with ``{"api": "v1"|"v2", "operation", "code", "message"?, "times"?,
-"onCall"?, "status"?, "fields"?, "account"?, "region"?}`` to make the Nth call of an operation fail.
+"onCall"?, "status"?, "fields"?, "account"?, "region"?}`` to make the Nth call of an operation fail,
+or with ``"loseResponse": true`` instead of a code to apply it and drop its answer.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
 from .errors import ServiceError
-from .service import EmulatedService, NotEmulatedError
+from .service import EmulatedService, NotEmulatedError, ResponseLostError
 from .store import StateStore
 from .v1 import V1Service
 from .v2 import V2Service
@@ -156,8 +157,10 @@ class Emulator:
 
     def answer(
         self, method: str, target: str, headers: Mapping[str, str], body: bytes
-    ) -> tuple[int, dict[str, str], bytes]:
-        """Answer one HTTP request: ``(status, headers, body)``."""
+    ) -> tuple[int, dict[str, str], bytes] | None:
+        """Answer one HTTP request: ``(status, headers, body)``, or ``None`` to drop the
+        connection without an answer (an injected lost response).
+        """
         url = urlsplit(target)
         if url.path.startswith("/_emulator/"):
             return self._control(method, url.path, body)
@@ -176,6 +179,9 @@ class Emulator:
         try:
             result = service.invoke(call.operation, call.params, call)
             return encode_response(service.model.operation_model(call.operation), result)
+        except ResponseLostError:
+            LOG.info("%s %s: response dropped as injected", api, call.operation)
+            return None
         except ServiceError as err:
             return err.encode(service.model)
         except NotEmulatedError as err:  # 501: not retried by SDKs, unlike a 500
@@ -198,6 +204,11 @@ class Emulator:
                     spec.get("account", DEFAULT_ACCOUNT),
                     spec.get("region", DEFAULT_REGION),
                 )
+                if spec.get("loseResponse"):
+                    service.lose_response(
+                        spec["operation"], times=spec.get("times", 1), on_call=spec.get("onCall")
+                    )
+                    return _json(HTTPStatus.OK, {"pending": service.pending_faults()})
                 service.fail(
                     spec["operation"],
                     spec["code"],
@@ -222,7 +233,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         emulator: Emulator = self.server.emulator  # type: ignore[attr-defined]
         headers = {k: v for k, v in self.headers.items()}
-        status, out_headers, payload = emulator.answer(self.command, self.path, headers, body)
+        answer = emulator.answer(self.command, self.path, headers, body)
+        if answer is None:
+            self.close_connection = True  # no status line: the client sees the connection close
+            return
+        status, out_headers, payload = answer
         self.send_response(status)
         for key, value in out_headers.items():
             self.send_header(key, value)

@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar
 
 from botocore import xform_name
 from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ConnectionClosedError
 from botocore.model import OperationModel, ServiceModel
 from botocore.validate import ParamValidationDecorator
 
@@ -54,6 +55,10 @@ class NotEmulatedError(AssertionError):
     """The operation is in the model but not emulated (an assertion for in-process tests)."""
 
 
+class ResponseLostError(Exception):
+    """An injected fault: the call took effect, and its answer never reaches the client."""
+
+
 @dataclass
 class _Fault:
     code: str
@@ -63,6 +68,7 @@ class _Fault:
     first: int  # 1-based, counted over admitted calls of the operation after fail()
     last: int
     seen: int = 0
+    lose_response: bool = False  # apply the call, then drop the connection instead of answering
 
 
 class EmulatedService(ABC, Generic[SetT]):
@@ -141,7 +147,7 @@ class EmulatedService(ABC, Generic[SetT]):
                     raise NotEmulatedError(f"the emulator lacks {self.service_name} {op}")
                 model = self.model.operation_model(op)
                 self._throttle(op)
-                self._raise_injected_fault(op)
+                lose_response = self._injected_fault(op)
                 if wire is not None and wire.problem is not None:
                     raise self.bad_request(wire.problem)
                 self.check_request(model, params)
@@ -153,6 +159,8 @@ class EmulatedService(ABC, Generic[SetT]):
                 self.outcomes.append((op, err.status, err.code))
                 raise
             self.outcomes.append((op, 200, None))
+            if lose_response:
+                raise ResponseLostError(f"{op} took effect; its response is dropped as injected")
             return result
 
     def persist(self) -> None:
@@ -215,6 +223,20 @@ class EmulatedService(ABC, Generic[SetT]):
             first=first,
             last=first + times - 1,
         )
+        self._add_fault(op, fault)
+
+    def lose_response(self, operation: str, times: int = 1, on_call: int | None = None) -> None:
+        """Let calls of ``operation`` take effect but drop their answers (the client sees the
+        connection close), as when a response is lost on the network; counted as :meth:`fail`.
+        """
+        op = self.operation_name(operation)
+        if times < 1 or (on_call is not None and on_call < 1):
+            raise ValueError("times and on_call must be >= 1")
+        first = 1 if on_call is None else on_call
+        fault = _Fault("", "", 0, {}, first, first + times - 1, lose_response=True)
+        self._add_fault(op, fault)
+
+    def _add_fault(self, op: str, fault: _Fault) -> None:
         with self._lock:
             self._faults.setdefault(op, []).append(fault)
 
@@ -227,15 +249,17 @@ class EmulatedService(ABC, Generic[SetT]):
             }
         return {op: n for op, n in pending.items() if n}
 
-    def _raise_injected_fault(self, op: str) -> None:
+    def _injected_fault(self, op: str) -> bool:
+        """Raise the error injected for this call; ``True`` if its response is to be lost."""
         hit: _Fault | None = None
         for fault in self._faults.get(op, []):
             fault.seen += 1
             if hit is None and fault.first <= fault.seen <= fault.last:
                 hit = fault
         self._faults[op] = [f for f in self._faults.get(op, []) if f.seen < f.last]
-        if hit is not None:
+        if hit is not None and not hit.lose_response:
             raise ServiceError(hit.code, hit.message, hit.status, injected=True, **hit.fields)
+        return hit is not None
 
     # --------------------------------------------------------- call inspection
 
@@ -345,6 +369,8 @@ class EmulatedService(ABC, Generic[SetT]):
         try:
             result = self.invoke(wire.operation, wire.params, wire)
             status, headers, body = encode_response(model, result)
+        except ResponseLostError:
+            raise ConnectionClosedError(endpoint_url=params.get("url") or "") from None
         except ServiceError as err:
             status, headers, body = err.encode(self.model)
         parsed = parse_response(model, status, headers, body)

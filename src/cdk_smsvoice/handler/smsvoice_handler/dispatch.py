@@ -98,7 +98,9 @@ def handle(
     clock: Clock | None = None,
     policy: RetryPolicy | None = None,
 ) -> dict[str, Any]:
-    """``on_event`` with its collaborators injectable (tests use virtual time and fakes)."""
+    """``on_event`` with its collaborators injectable (tests use virtual time and the
+    emulator's in-process services).
+    """
     clock = clock or SystemClock()
     resource_type = event.get("ResourceType", "")
     request_type = event.get("RequestType", "")

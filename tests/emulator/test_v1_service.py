@@ -126,7 +126,17 @@ def _names(fake: V1Service, conf: str) -> list[str]:
 def test_constants_agree_with_botocore_model() -> None:
     event_type = service_model(SERVICE_NAME).shape_for("EventType")
     assert isinstance(event_type, StringShape)
-    assert list(EVENT_TYPES) == event_type.enum
+    # the seven voice event types of the v1 API reference (shared/seeds), in its order
+    documented = [
+        "INITIATED_CALL",
+        "RINGING",
+        "ANSWERED",
+        "COMPLETED_CALL",
+        "BUSY",
+        "FAILED",
+        "NO_ANSWER",
+    ]
+    assert list(EVENT_TYPES) == event_type.enum == documented
     definition = service_model(SERVICE_NAME).shape_for("EventDestinationDefinition")
     assert isinstance(definition, StructureShape)
     assert set(SINK_MEMBERS) <= set(definition.members)

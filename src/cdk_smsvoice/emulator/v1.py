@@ -63,15 +63,10 @@ from .service import (
 from .store import StateStore
 
 SERVICE_NAME = "pinpoint-sms-voice"
-EVENT_TYPES = (
-    "INITIATED_CALL",
-    "RINGING",
-    "ANSWERED",
-    "COMPLETED_CALL",
-    "BUSY",
-    "FAILED",
-    "NO_ANSWER",
+EVENT_TYPES: tuple[str, ...] = tuple(
+    getattr(service_model(SERVICE_NAME).shape_for("EventType"), "enum", ())
 )
+"""The seven voice event types, as the model enumerates them."""
 SINK_FIELDS: dict[str, tuple[str, ...]] = {
     "CloudWatchLogsDestination": ("IamRoleArn", "LogGroupArn"),
     "KinesisFirehoseDestination": ("DeliveryStreamArn", "IamRoleArn"),
@@ -296,9 +291,6 @@ class V1Service(EmulatedService[ConfigurationSet]):
         types = definition.get("MatchingEventTypes")
         if not types:
             raise _bad("MatchingEventTypes must contain at least one event type.")
-        unknown = [t for t in types if t not in EVENT_TYPES]
-        if unknown:
-            raise _bad(f"Unknown event types {unknown}; allowed: {', '.join(EVENT_TYPES)}.")
         given = [s for s in SINK_MEMBERS if definition.get(s) is not None]
         if len(given) != 1:
             raise _bad(

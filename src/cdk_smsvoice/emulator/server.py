@@ -32,7 +32,7 @@ from .service import EmulatedService, NotEmulatedError, ResponseLostError
 from .store import StateStore
 from .v1 import V1Service
 from .v2 import V2Service
-from .wire import UnknownOperationError, decode, encode_response
+from .wire import UnknownOperationError, decode, encode_response, header
 
 LOG = logging.getLogger("cdk_smsvoice.emulator")
 DEFAULT_ACCOUNT = "123456789012"
@@ -165,9 +165,9 @@ class Emulator:
         if url.path.startswith("/_emulator/"):
             return self._control(method, url.path, body)
         api: Api = (
-            "v2" if _header(headers, "x-amz-target").startswith("PinpointSMSVoiceV2.") else "v1"
+            "v2" if header(headers, "x-amz-target").startswith("PinpointSMSVoiceV2.") else "v1"
         )
-        account, region = _scope(_header(headers, "authorization"))
+        account, region = _scope(header(headers, "authorization"))
         service = self.service(api, account, region)
         query = tuple(parse_qsl(url.query, keep_blank_values=True))
         try:
@@ -249,10 +249,6 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         LOG.info("%s %s", self.address_string(), format % args)
-
-
-def _header(headers: Mapping[str, str], name: str) -> str:
-    return next((v for k, v in headers.items() if k.lower() == name), "")
 
 
 def _scope(authorization: str) -> tuple[str, str]:

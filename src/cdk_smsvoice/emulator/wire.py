@@ -91,6 +91,11 @@ def _routes(model: ServiceModel) -> tuple[_Route, ...]:
     return tuple(routes)
 
 
+def header(headers: Mapping[str, str], name: str) -> str:
+    """The value of header ``name`` (any case), or ``""``."""
+    return next((v for k, v in headers.items() if k.lower() == name), "")
+
+
 def _json_object(raw: bytes) -> tuple[dict[str, Any], str | None]:
     if not raw:
         return {}, None
@@ -113,7 +118,7 @@ def decode(
 ) -> WireCall:
     """Decode one HTTP request to ``model``'s service; raises :class:`UnknownOperationError`."""
     if model.protocol == "json":
-        target = next((v for k, v in headers.items() if k.lower() == "x-amz-target"), "")
+        target = header(headers, "x-amz-target")
         prefix, _, op = target.partition(".")
         if method != "POST" or prefix != model.metadata["targetPrefix"]:
             raise UnknownOperationError(f"no operation serves {method} {path} target {target!r}")

@@ -469,3 +469,18 @@ def test_a_lost_response_takes_effect_and_drops_the_connection(emulator: Emulato
     with pytest.raises(v1.exceptions.AlreadyExistsException):  # a blind retry conflicts
         v1.create_configuration_set(ConfigurationSetName="calls")
     assert v1.list_configuration_sets()["ConfigurationSets"] == ["calls"]  # the server is fine
+
+
+def test_each_api_reads_back_only_its_own_messages(tmp_path: Path) -> None:
+    with Emulator(data_dir=tmp_path) as emu:
+        client("pinpoint-sms-voice-v2", emu.endpoint_url).send_text_message(
+            DestinationPhoneNumber="+14255550100", MessageBody="text"
+        )
+        client("pinpoint-sms-voice", emu.endpoint_url).send_voice_message(
+            OriginationPhoneNumber="+18445550142", DestinationPhoneNumber="+14255550100"
+        )
+        before = (emu.v1().messages, emu.v2().messages)
+    with Emulator(data_dir=tmp_path) as emu:
+        assert [m["api"] for m in emu.v2().messages] == ["v2"]
+        assert [m["api"] for m in emu.v1().messages] == ["v1"]
+        assert (emu.v1().messages, emu.v2().messages) == before

@@ -51,11 +51,15 @@ class Message:
 
 
 class EventEmitter:
-    """Records messages and emits their events; in memory, and on disk with a store."""
+    """Records the messages of API ``api`` ("v1" or "v2") and emits their events; in memory,
+    and on disk with a store.
+    """
 
-    def __init__(self, store: StateStore | None = None) -> None:
+    def __init__(self, api: str, store: StateStore | None = None) -> None:
         self.store = store
-        self.messages: list[dict[str, Any]] = store.read_lines(MESSAGES_FILE) if store else []
+        # v1 and v2 of one account and Region share the message log; each reads back its own
+        saved = store.read_lines(MESSAGES_FILE) if store else []
+        self.messages: list[dict[str, Any]] = [m for m in saved if m["api"] == api]
         self.events: list[dict[str, Any]] = []
 
     @staticmethod

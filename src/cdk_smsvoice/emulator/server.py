@@ -64,6 +64,7 @@ class Emulator:
         self.data_dir = data_dir
         self.tps = tps
         self._services: dict[tuple[Api, str, str], EmulatedService[Any]] = {}
+        self._stores: dict[tuple[str, str], StateStore] = {}
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer((host, port), _RequestHandler)
         self._server.daemon_threads = True
@@ -93,13 +94,24 @@ class Emulator:
         key = (api, account, region)
         with self._lock:
             if key not in self._services:
-                store = StateStore(self.data_dir / account / region) if self.data_dir else None
+                store = self._store(account, region)
                 self._services[key] = (
                     V1Service(account, region, tps=self.tps, store=store)
                     if api == "v1"
                     else V2Service(account, region, tps=self.tps, store=store)
                 )
             return self._services[key]
+
+    def _store(self, account: str, region: str) -> StateStore | None:
+        """The one store of an account and Region, shared by its v1 and v2 (one lock on the
+        message log they share); ``None`` without a data dir. Called under ``_lock``.
+        """
+        if self.data_dir is None:
+            return None
+        key = (account, region)
+        if key not in self._stores:
+            self._stores[key] = StateStore(self.data_dir / account / region)
+        return self._stores[key]
 
     def snapshot(self) -> dict[str, Any]:
         """Every configuration set, by ``<account>/<region>`` and service name (those that

@@ -23,6 +23,7 @@ from botocore.validate import ParamValidationDecorator
 
 from .destination import EventDestination
 from .errors import ServiceError
+from .events import EventEmitter
 from .model_checks import service_model, validate_response
 from .store import StateStore
 from .wire import (
@@ -81,6 +82,8 @@ class EmulatedService(ABC, Generic[SetT]):
     """
 
     service_name: ClassVar[str]
+    api: ClassVar[str]
+    """``v1`` or ``v2``: how messages and event files name the API."""
     throttle_code: ClassVar[str]
     sink_members: ClassVar[tuple[str, ...]]
     all_event_types: ClassVar[tuple[str, ...]]
@@ -100,6 +103,7 @@ class EmulatedService(ABC, Generic[SetT]):
         self.tps = tps
         self.rate_scope: RateScope = rate_scope
         self.store = store
+        self.emitter = EventEmitter(self.api, store)
         self.sets: dict[str, SetT] = {}
         self.calls: list[tuple[str, Params]] = []
         self.requests: list[WireCall] = []
@@ -286,6 +290,16 @@ class EmulatedService(ABC, Generic[SetT]):
         if operation in by_method:
             return by_method[operation]
         raise ValueError(f"{self.service_name} has no operation {operation}")
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        """Every message sent (not dry runs), oldest first, as in ``messages.jsonl``."""
+        return self.emitter.messages
+
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        """Every event record this process emitted, oldest first."""
+        return self.emitter.events
 
     # ------------------------------------------------- out-of-band mutations
 

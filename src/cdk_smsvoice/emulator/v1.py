@@ -49,7 +49,7 @@ from botocore.model import OperationModel, Shape
 
 from .destination import EventDestination
 from .errors import ServiceError
-from .events import EventEmitter, Message
+from .events import Message
 from .model_checks import service_model, shape_problems
 from .service import (
     EmulatedService,
@@ -168,6 +168,7 @@ class V1Service(EmulatedService[ConfigurationSet]):
     """
 
     service_name = SERVICE_NAME
+    api = "v1"
     sink_members = SINK_MEMBERS
     all_event_types = EVENT_TYPES
     throttle_code = "TooManyRequestsException"
@@ -190,7 +191,6 @@ class V1Service(EmulatedService[ConfigurationSet]):
         self.region = region
         self.default_page_size = default_page_size
         self.default_enabled = default_enabled
-        self.emitter = EventEmitter(store)
         super().__init__(clock=clock, tps=tps, rate_scope=rate_scope, store=store)
         saved = store.load(SERVICE_NAME) if store else None
         if saved is not None:
@@ -251,11 +251,6 @@ class V1Service(EmulatedService[ConfigurationSet]):
     def voice_messages(self) -> list[VoiceMessage]:
         """Every message sent, oldest first."""
         return [VoiceMessage.from_record(r) for r in self.emitter.messages]
-
-    @property
-    def events(self) -> list[dict[str, Any]]:
-        """Every event record this process emitted, oldest first."""
-        return self.emitter.events
 
     # ------------------------------------------------- out-of-band mutations
 
@@ -409,7 +404,7 @@ class V1Service(EmulatedService[ConfigurationSet]):
                 )
         message = Message(
             message_id=self.emitter.new_message_id(),
-            api="v1",
+            api=self.api,
             operation="SendVoiceMessage",
             configuration_set_name=set_name,
             request=copy.deepcopy(params),

@@ -24,7 +24,7 @@ from botocore.model import OperationModel
 
 from .destination import EventDestination
 from .errors import ServiceError
-from .events import EventEmitter, Message
+from .events import Message
 from .model_checks import service_model, shape_problems
 from .service import (
     EmulatedService,
@@ -143,6 +143,7 @@ class V2Service(EmulatedService[ConfigurationSet]):
     """
 
     service_name = SERVICE_NAME
+    api = "v2"
     sink_members = SINK_MEMBERS
     all_event_types = ("ALL",)
     throttle_code = "ThrottlingException"
@@ -166,7 +167,6 @@ class V2Service(EmulatedService[ConfigurationSet]):
         self.default_max_results = default_max_results
         # "<operation>:<ClientToken>" -> {"request": params without the token, "response": ...}
         self.client_tokens: dict[str, dict[str, Any]] = {}
-        self.emitter = EventEmitter(store)
         super().__init__(clock=clock, tps=tps, rate_scope=rate_scope, store=store)
         saved = store.load(SERVICE_NAME) if store else None
         if saved is not None:
@@ -227,16 +227,6 @@ class V2Service(EmulatedService[ConfigurationSet]):
             "sets": [conf.to_state() for conf in self.sets.values()],
             "client_tokens": self.client_tokens,
         }
-
-    @property
-    def messages(self) -> list[dict[str, Any]]:
-        """Every message sent (not dry runs), oldest first."""
-        return self.emitter.messages
-
-    @property
-    def events(self) -> list[dict[str, Any]]:
-        """Every event record this process emitted, oldest first."""
-        return self.emitter.events
 
     # --------------------------------------------------------- out-of-band
 
@@ -571,7 +561,7 @@ class V2Service(EmulatedService[ConfigurationSet]):
             return {"MessageId": message_id}
         message = Message(
             message_id=message_id,
-            api="v2",
+            api=self.api,
             operation=operation,
             configuration_set_name=conf.name if conf else None,
             request=dict(params),

@@ -128,14 +128,8 @@ def main(argv: list[str] | None = None) -> int:
 def _status(store: StateStore) -> int:
     rows = []
     for state in store.load_all():
-        resources = [
-            ResourceResult(r.logical_id, r.resource_type, "deployed", r.properties)
-            for r in state.resources.values()
-        ]
-        resources += [
-            ResourceResult(r.logical_id, r.resource_type, "pending delete", r.properties)
-            for r in state.pending_deletes
-        ]
+        resources = [ResourceResult.of(r, "deployed") for r in state.resources.values()]
+        resources += [ResourceResult.of(r, "pending delete") for r in state.pending_deletes]
         rows.append((state.stack_name, f"{state.status} ({state.stack_id})", resources))
     print(render_status(rows))
     return 0

@@ -77,6 +77,17 @@ class ResourceResult:
     """Its properties before the run, when they differ."""
     reason: str = ""
 
+    @classmethod
+    def of(cls, resource: ResourceState, change: str, reason: str = "") -> "ResourceResult":
+        """What became of a resource recorded in the state: its last properties."""
+        return cls(
+            resource.logical_id,
+            resource.resource_type,
+            change,
+            resource.properties,
+            reason=reason,
+        )
+
 
 @dataclass
 class StackResult:
@@ -289,14 +300,10 @@ class Deployer:
                 self.progress.event(
                     name, "DELETE_SKIPPED", entry.resource_type, entry.logical_id, entry.physical_id
                 )
-                outcome = ResourceResult(
-                    entry.logical_id, entry.resource_type, "retained", entry.properties
-                )
+                outcome = ResourceResult.of(entry, "retained")
             else:
                 self.delete_resource(stack, entry)
-                outcome = ResourceResult(
-                    entry.logical_id, entry.resource_type, "deleted", entry.properties
-                )
+                outcome = ResourceResult.of(entry, "deleted")
             with self._lock:
                 results.append(outcome)
                 current = self.state(name)
@@ -316,15 +323,7 @@ class Deployer:
         )
         for index, error in outcomes.failed.items():
             entry = entries[index]
-            results.append(
-                ResourceResult(
-                    entry.logical_id,
-                    entry.resource_type,
-                    "delete failed",
-                    entry.properties,
-                    reason=str(error),
-                )
-            )
+            results.append(ResourceResult.of(entry, "delete failed", reason=str(error)))
         if outcomes.failed or outcomes.not_started:
             current = self.state(name)
             assert current is not None
@@ -562,19 +561,11 @@ class _StackDeploy:
                     entry.physical_id,
                 )
                 if gone:
-                    self._result(
-                        ResourceResult(
-                            entry.logical_id, entry.resource_type, "retained", entry.properties
-                        )
-                    )
+                    self._result(ResourceResult.of(entry, "retained"))
             else:
                 self.deployer.delete_resource(self.stack, entry)
                 if gone:
-                    self._result(
-                        ResourceResult(
-                            entry.logical_id, entry.resource_type, "deleted", entry.properties
-                        )
-                    )
+                    self._result(ResourceResult.of(entry, "deleted"))
             self._save(lambda current: current.pending_deletes.remove(entry))
 
         outcomes = run_in_order(
@@ -592,15 +583,7 @@ class _StackDeploy:
                 f"in the state and retried by the next deploy or destroy: {error}",
             )
             if entry.logical_id not in self.custom:
-                self._result(
-                    ResourceResult(
-                        entry.logical_id,
-                        entry.resource_type,
-                        "delete failed",
-                        entry.properties,
-                        reason=str(error),
-                    )
-                )
+                self._result(ResourceResult.of(entry, "delete failed", reason=str(error)))
 
     def _finish(self) -> StackResult:
         results = [self.results[lid] for lid in self.custom if lid in self.results]

@@ -12,6 +12,20 @@ from typing import IO, Any
 import boto3
 from botocore.config import Config
 
+TOPIC = "arn:aws:sns:us-east-1:123456789012:events"
+
+
+def set_with_topic(v2: Any, name: str, destination: str = "d") -> None:
+    """Create v2 set ``name`` with one SNS destination that receives every event."""
+    v2.create_configuration_set(ConfigurationSetName=name)
+    v2.create_event_destination(
+        ConfigurationSetName=name,
+        EventDestinationName=destination,
+        MatchingEventTypes=["ALL"],
+        SnsDestination={"TopicArn": TOPIC},
+    )
+
+
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
 

@@ -8,9 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from emulator_clients import EmulatorProcess, client
-
-TOPIC = "arn:aws:sns:us-east-1:123456789012:events"
+from emulator_clients import EmulatorProcess, client, set_with_topic
 
 
 def _describe(url: str) -> list[dict[str, Any]]:
@@ -26,13 +24,7 @@ def test_kill_between_requests_loses_nothing(tmp_path: Path) -> None:
     first = EmulatorProcess(tmp_path)
     v2 = client("pinpoint-sms-voice-v2", first.url)
     v1 = client("pinpoint-sms-voice", first.url)
-    v2.create_configuration_set(ConfigurationSetName="texts")
-    v2.create_event_destination(
-        ConfigurationSetName="texts",
-        EventDestinationName="d",
-        MatchingEventTypes=["ALL"],
-        SnsDestination={"TopicArn": TOPIC},
-    )
+    set_with_topic(v2, "texts")
     v2.set_default_message_type(ConfigurationSetName="texts", MessageType="PROMOTIONAL")
     v1.create_configuration_set(ConfigurationSetName="calls")
     message_id = v2.send_text_message(

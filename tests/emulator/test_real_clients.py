@@ -12,13 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from emulator_clients import CREDENTIALS, client
+from emulator_clients import CREDENTIALS, TOPIC, client, set_with_topic
 
 from cdk_smsvoice.emulator import Emulator
 
 SEEDS = Path(os.environ.get("SMSVOICE_SEEDS_DIR", Path(__file__).parents[3] / "shared" / "seeds"))
 SEND_EXAMPLES = SEEDS / "000_5b3e5f85f20ef774.txt"  # boto3 send_text/voice_message examples
-TOPIC = "arn:aws:sns:us-east-1:123456789012:events"
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 AWS = Path(sys.executable).parent / "aws"
 
@@ -51,13 +50,7 @@ def _run_example(code: str, url: str) -> str:
 def prepared(emulator: Emulator) -> Emulator:
     """The examples name ``MyConfigurationSet``: create it with a destination for every event."""
     v2 = client("pinpoint-sms-voice-v2", emulator.endpoint_url)
-    v2.create_configuration_set(ConfigurationSetName="MyConfigurationSet")
-    v2.create_event_destination(
-        ConfigurationSetName="MyConfigurationSet",
-        EventDestinationName="everything",
-        MatchingEventTypes=["ALL"],
-        SnsDestination={"TopicArn": TOPIC},
-    )
+    set_with_topic(v2, "MyConfigurationSet", "everything")
     return emulator
 
 

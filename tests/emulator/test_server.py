@@ -10,12 +10,11 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError, ConnectionClosedError
-from emulator_clients import client
+from emulator_clients import TOPIC, client, set_with_topic
 
 from cdk_smsvoice.emulator import Emulator
 
 ACCOUNT = "123456789012"
-TOPIC = f"arn:aws:sns:us-east-1:{ACCOUNT}:events"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/events"
 LOGS = {"IamRoleArn": ROLE, "LogGroupArn": f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:sms:*"}
 FIREHOSE = {
@@ -402,13 +401,7 @@ def test_accounts_and_regions_are_separate(emulator: Emulator) -> None:
 def test_restart_on_the_same_data_dir_sees_the_same_state(tmp_path: Path) -> None:
     with Emulator(data_dir=tmp_path) as emu:
         v2 = client("pinpoint-sms-voice-v2", emu.endpoint_url)
-        v2.create_configuration_set(ConfigurationSetName="kept")
-        v2.create_event_destination(
-            ConfigurationSetName="kept",
-            EventDestinationName="d",
-            MatchingEventTypes=["ALL"],
-            SnsDestination={"TopicArn": TOPIC},
-        )
+        set_with_topic(v2, "kept")
         before = v2.describe_configuration_sets()["ConfigurationSets"]
     with Emulator(data_dir=tmp_path) as emu:
         v2 = client("pinpoint-sms-voice-v2", emu.endpoint_url)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Any
 
 from botocore.model import ServiceModel
 
 from .model_checks import validate_shape
+from .wire import answer_headers
 
 
 class ServiceError(Exception):
@@ -43,11 +43,8 @@ class ServiceError(Exception):
             validate_shape(shape, fields, f"{self.code} error fields")
         elif fields:
             raise AssertionError(f"{self.code} is not a modeled error; cannot add {fields}")
-        headers = {"x-amzn-RequestId": str(uuid.uuid4()), "x-amzn-ErrorType": self.code}
+        headers = {**answer_headers(model), "x-amzn-ErrorType": self.code}
+        body: dict[str, Any] = {"Message": self.message, **fields}
         if model.protocol == "json":
-            headers["Content-Type"] = f"application/x-amz-json-{model.metadata['jsonVersion']}"
-            body: dict[str, Any] = {"__type": self.code, "Message": self.message, **fields}
-        else:
-            headers["Content-Type"] = "application/json"
-            body = {"Message": self.message, **fields}
+            body["__type"] = self.code
         return self.status, headers, json.dumps(body).encode()

@@ -167,16 +167,20 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot render {type(value).__name__} as JSON")
 
 
-def encode_response(
-    operation: OperationModel, result: Mapping[str, Any]
-) -> tuple[int, dict[str, str], bytes]:
-    """Render a successful answer as ``(status, headers, body)``."""
-    model = operation.service_model
+def answer_headers(model: ServiceModel) -> dict[str, str]:
+    """Headers of every answer: the protocol's content type and a request id."""
     if model.protocol == "json":
         content_type = f"application/x-amz-json-{model.metadata['jsonVersion']}"
     else:
         content_type = "application/json"
-    headers = {"Content-Type": content_type, "x-amzn-RequestId": str(uuid.uuid4())}
+    return {"Content-Type": content_type, "x-amzn-RequestId": str(uuid.uuid4())}
+
+
+def encode_response(
+    operation: OperationModel, result: Mapping[str, Any]
+) -> tuple[int, dict[str, str], bytes]:
+    """Render a successful answer as ``(status, headers, body)``."""
+    headers = answer_headers(operation.service_model)
     return 200, headers, json.dumps(result, default=_json_default).encode()
 
 

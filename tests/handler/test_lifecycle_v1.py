@@ -488,7 +488,8 @@ def test_delete_is_one_call_and_idempotent(harness: Harness) -> None:
     harness.reset_calls()
     second = harness.run(event("Delete", properties))
     assert second == {"PhysicalResourceId": NAME, "Data": {}}
-    assert harness.calls() == ["DeleteConfigurationSet"]  # NotFoundException is success
+    # NotFoundException is success once a read confirms the set is gone.
+    assert harness.calls() == ["DeleteConfigurationSet", GET]
 
 
 def test_delete_with_a_physical_id_that_is_no_set_name_makes_no_call(harness: Harness) -> None:

@@ -115,13 +115,19 @@ def test_update_reads_once_and_puts_the_whole_changed_destination(
     run_with_client(client, make_event("Update", new, old=PROPS, resource_type=V1))
 
 
-def test_delete_is_a_single_call_and_a_missing_set_is_success(
+def test_delete_is_a_single_call_and_a_missing_set_is_success_once_a_read_confirms_it(
     stubbed: tuple[Any, Stubber],
 ) -> None:
     client, stubber = stubbed
     stubber.add_response("delete_configuration_set", {}, {"ConfigurationSetName": NAME})
     stubber.add_client_error(
         "delete_configuration_set",
+        service_error_code="NotFoundException",
+        http_status_code=404,
+        expected_params={"ConfigurationSetName": NAME},
+    )
+    stubber.add_client_error(
+        "get_configuration_set_event_destinations",
         service_error_code="NotFoundException",
         http_status_code=404,
         expected_params={"ConfigurationSetName": NAME},

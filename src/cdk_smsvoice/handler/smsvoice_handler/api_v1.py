@@ -11,13 +11,15 @@ second across all operations. So this backend:
 """
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from .backend import Ownership, SetAlreadyExistsError
-from .calls import ApiCaller
+from .calls import AlreadyDone, ApiCaller
 from .model import ConfigurationSetSpec, Destination, LiveSet
 
 _MISSING = ("NotFoundException",)
+_EXISTS = ("AlreadyExistsException",)
 
 
 @dataclass
@@ -31,20 +33,30 @@ class V1Backend:
         response = self.caller.call(
             "CreateConfigurationSet",
             {"ConfigurationSetName": spec.name},
-            tolerate=("AlreadyExistsException",),
+            tolerate=_EXISTS,
+            already_done=AlreadyDone(_EXISTS, partial(self._is_empty, spec.name)),
         )
-        if response is None and not self._made_by_an_earlier_attempt(spec.name):
+        if response is None:
             raise SetAlreadyExistsError(spec.name)
 
-    def _made_by_an_earlier_attempt(self, name: str) -> bool:
-        """After an attempt whose outcome was unknown (network error, 5xx), AlreadyExists may
-        answer our own earlier attempt (v1 has no idempotency token). An empty set is then
-        taken to be that one.
+    def _is_empty(self, name: str) -> bool:
+        """One read: the set exists and has no destination. After an attempt whose outcome was
+        unknown, AlreadyExists may answer our own earlier attempt (v1 has no idempotency
+        token); an empty set is then taken to be that one.
         """
-        if not self.caller.last_call_ambiguous:
-            return False
         live = self.read_set(name)
         return live is not None and not live.destinations
+
+    def _holds(self, set_name: str, destination: Destination) -> bool:
+        """One read: the set holds ``destination`` exactly as given."""
+        live = self.read_set(set_name)
+        have = live.destinations.get(destination.name) if live else None
+        return have is not None and have.same_as(destination)
+
+    def _lacks(self, set_name: str, destination_name: str) -> bool:
+        """One read: the set exists and has no destination of that name."""
+        live = self.read_set(set_name)
+        return live is not None and destination_name not in live.destinations
 
     def read_set(self, name: str) -> LiveSet | None:
         """GetConfigurationSetEventDestinations: the set's destinations, or None if no set."""
@@ -66,9 +78,13 @@ class V1Backend:
     def delete_set(self, name: str) -> bool:
         """DeleteConfigurationSet, which removes its event destinations too."""
         response = self.caller.call(
-            "DeleteConfigurationSet", {"ConfigurationSetName": name}, tolerate=_MISSING
+            "DeleteConfigurationSet",
+            {"ConfigurationSetName": name},
+            already_done=AlreadyDone(
+                _MISSING, lambda: self.read_set(name) is None, on_first_attempt=True
+            ),
         )
-        return response is not None
+        return bool(response)
 
     def ownership(self, name: str, owner: str) -> Ownership:
         """UNKNOWN: a v1 set carries nothing that could name its creator."""
@@ -92,6 +108,7 @@ class V1Backend:
                 "EventDestination": self._body(destination),
             },
             destination=destination.name,
+            already_done=AlreadyDone(_EXISTS, partial(self._holds, set_name, destination)),
         )
 
     def update_destination(self, set_name: str, destination: Destination) -> None:
@@ -112,11 +129,13 @@ class V1Backend:
             "DeleteConfigurationSetEventDestination",
             {"ConfigurationSetName": set_name, "EventDestinationName": destination_name},
             destination=destination_name,
-            tolerate=_MISSING,
+            already_done=AlreadyDone(
+                _MISSING, partial(self._lacks, set_name, destination_name), on_first_attempt=True
+            ),
         )
 
     def apply_settings(
-        self, desired: ConfigurationSetSpec, old: ConfigurationSetSpec | None, live: LiveSet | None
+        self, desired: ConfigurationSetSpec, old: ConfigurationSetSpec | None, live: LiveSet
     ) -> None:
         """Nothing: v1 sets have no default settings."""
 

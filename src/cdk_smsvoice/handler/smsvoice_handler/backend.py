@@ -48,15 +48,17 @@ class Backend(Protocol):
         """Delete one event destination; one already gone is no error."""
 
     def apply_settings(
-        self, desired: ConfigurationSetSpec, old: ConfigurationSetSpec | None, live: LiveSet | None
+        self, desired: ConfigurationSetSpec, old: ConfigurationSetSpec | None, live: LiveSet
     ) -> None:
-        """Make the set's defaults match ``desired``, unsetting what ``old`` had set."""
+        """Make the set's defaults match ``desired``, unsetting what ``old`` had set; record
+        each change made in ``live``.
+        """
 
     def apply_tags(
         self, desired: ConfigurationSetSpec, old: ConfigurationSetSpec | None, live: LiveSet
     ) -> None:
         """Tag and untag so the set's tags become ``desired``'s: from the live tags when they
-        were read, else from ``old``'s.
+        were read, else from ``old``'s; record the result in ``live``.
         """
 
     def begin_cleanup(self) -> None:

@@ -10,7 +10,7 @@ import logging
 import random
 import re
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -106,6 +106,23 @@ class RetryPolicy:
     """How long IAM-propagation errors are retried, from the first one."""
 
 
+@dataclass(frozen=True)
+class AlreadyDone:
+    """How one mutating call recognises that an earlier attempt of it already took effect.
+
+    An error whose code is in :attr:`codes` ("already exists", "not found", "not associated")
+    counts as success only when an earlier attempt of the same call ended without an answer
+    (network error, timeout or 5xx), or always with :attr:`on_first_attempt` (deletes, whose
+    goal is absence), and only after :attr:`confirm` (one read) shows the live state is what
+    the call asked for.
+    """
+
+    codes: tuple[str, ...]
+    confirm: Callable[[], bool]
+    """One read of the live state: True when it equals what the call asked for."""
+    on_first_attempt: bool = False
+
+
 class ApiCallError(RuntimeError):
     """An API call failed for good. The message is written for the person who deploys."""
 
@@ -160,10 +177,12 @@ class ApiCaller:
         *,
         destination: str | None = None,
         tolerate: Collection[str] = (),
+        already_done: AlreadyDone | None = None,
     ) -> dict[str, Any] | None:
         """Call ``operation`` (its API name) with ``params``.
 
-        Returns the response, or None when the error code is one of ``tolerate``.
+        Returns the response; ``{}`` when ``already_done`` recognised an earlier attempt's
+        effect; None when the error code is one of ``tolerate``.
         """
         method = getattr(self.client, xform_name(operation))
         attempt = 0
@@ -186,6 +205,22 @@ class ApiCaller:
                 return response
             except ClientError as error:
                 code = error.response.get("Error", {}).get("Code", "")
+                unanswered = self.last_call_ambiguous
+                if already_done and code in already_done.codes:
+                    if unanswered or already_done.on_first_attempt:
+                        if already_done.confirm():
+                            LOG.info(
+                                "%s: %s answered %s and a read confirms the live state is as "
+                                "asked: the change is already in place",
+                                self.subject,
+                                operation,
+                                code,
+                            )
+                            return {}
+                        if code not in tolerate:
+                            raise self._error(
+                                operation, destination, error, attempt, unconfirmed=True
+                            ) from error
                 if code in tolerate:
                     return None
                 kind = _retryable_kind(error)
@@ -235,6 +270,7 @@ class ApiCaller:
         error: Exception,
         attempt: int,
         gave_up: bool = False,
+        unconfirmed: bool = False,
     ) -> ApiCallError:
         code: str | None = None
         status: int | None = None
@@ -249,7 +285,12 @@ class ApiCaller:
                 said += f" (Reason: {reason})"
         where = self.subject + (f", event destination '{destination}'" if destination else "")
         message = f"{where}: {operation} failed: {said}"
-        if gave_up:
+        if unconfirmed:
+            message += (
+                ". A read of the live state does not show the change this call asked for, so "
+                "the answer is not taken for an earlier attempt's success"
+            )
+        elif gave_up:
             message += f". Gave up after {attempt} attempts: the Lambda's time is nearly out"
         elif code in _HINTS:
             message += f". {_HINTS[code][0].upper()}{_HINTS[code][1:]}"

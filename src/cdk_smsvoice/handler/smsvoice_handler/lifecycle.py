@@ -7,12 +7,14 @@ The rules (DESIGN.md, "The custom resource contract"):
   declared are ever removed: whatever someone added by hand is left alone.
 - A name change is a replacement: Update creates the new set; CloudFormation deletes the old.
 - Delete is idempotent and deletes only a set this resource made.
+- After Create or Update, every declared destination and setting is applied, or the event fails
+  naming what was not (:func:`_check_applied`).
 """
 
 import hashlib
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .backend import Backend, Ownership, SetAlreadyExistsError
 from .model import ConfigurationSetSpec, LiveSet
@@ -24,6 +26,10 @@ _NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 class SetTakenError(RuntimeError):
     """The configuration set name belongs to a set this resource did not create."""
+
+
+class NotAppliedError(RuntimeError):
+    """Create or Update ended without applying something the properties declare."""
 
 
 @dataclass(frozen=True)
@@ -78,11 +84,25 @@ def create(backend: Backend, request: Request, spec: ConfigurationSetSpec) -> Ou
 
 
 def _populate(backend: Backend, request: Request, spec: ConfigurationSetSpec) -> None:
+    state = LiveSet(name=spec.name, tags=dict(spec.tags))
     for destination in spec.destinations:
         backend.create_destination(
             spec.name, destination, request.token("destination", spec.name, destination.name)
         )
-    backend.apply_settings(spec, None, None)
+        state.destinations[destination.name] = destination
+    backend.apply_settings(spec, None, state)
+    _check_applied(request, spec, state)
+
+
+def _check_applied(request: Request, spec: ConfigurationSetSpec, state: LiveSet) -> None:
+    """Fail unless ``state`` (the set as the calls made left it) holds all ``spec`` declares."""
+    missing = state.unapplied(spec)
+    if missing:
+        raise NotAppliedError(
+            f"{request.subject}: these declared values were not applied to configuration set "
+            f"'{spec.name}': {', '.join(missing)}. No call applies them as given; correct them "
+            "in the construct's props."
+        )
 
 
 def _undo_create(backend: Backend, request: Request, name: str, error: Exception) -> None:
@@ -209,16 +229,21 @@ def reconcile(
             to_create.append(destination)
         elif not current.same_as(destination):
             to_update.append(destination)
+    state = replace(live, destinations=dict(live.destinations))
     for dest_name in to_delete:
         backend.delete_destination(name, dest_name)
+        del state.destinations[dest_name]
     for destination in to_update:
         backend.update_destination(name, destination)
+        state.destinations[destination.name] = destination
     for destination in to_create:
         backend.create_destination(
             name, destination, request.token("destination", name, destination.name)
         )
-    backend.apply_settings(spec, old, live)
-    backend.apply_tags(spec, old, live)
+        state.destinations[destination.name] = destination
+    backend.apply_settings(spec, old, state)
+    backend.apply_tags(spec, old, state)
+    _check_applied(request, spec, state)
 
 
 def delete(backend: Backend, request: Request, physical_id: str) -> Outcome:

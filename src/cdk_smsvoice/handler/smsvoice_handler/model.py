@@ -16,6 +16,19 @@ def to_bool(value: Any) -> bool:
     raise ValueError(f"expected true or false, got {value!r}")
 
 
+def resource_id(id_or_arn: str) -> str:
+    """The resource id that an id or an ARN names: its last ``/`` segment (empty when the value
+    ends in ``/``, which names nothing).
+    """
+    return id_or_arn.rsplit("/", 1)[-1]
+
+
+def _declared(props: Mapping[str, Any], key: str) -> str | None:
+    """A declared string property: None only when absent, never dropped for being empty."""
+    value = props.get(key)
+    return None if value is None else str(value)
+
+
 @dataclass(frozen=True)
 class Destination:
     """One event destination: a name, its event types, and exactly one sink."""
@@ -82,10 +95,10 @@ class ConfigurationSetSpec:
                 Destination.from_api(d, "EventDestinationName")
                 for d in props.get("EventDestinations") or ()
             ),
-            default_message_type=props.get("DefaultMessageType") or None,
-            default_sender_id=props.get("DefaultSenderId") or None,
+            default_message_type=_declared(props, "DefaultMessageType"),
+            default_sender_id=_declared(props, "DefaultSenderId"),
             message_feedback_enabled=None if feedback is None else to_bool(feedback),
-            protect_configuration_id=props.get("ProtectConfigurationId") or None,
+            protect_configuration_id=_declared(props, "ProtectConfigurationId"),
             tags=tuple((str(t["Key"]), str(t["Value"])) for t in props.get("Tags") or ()),
         )
 
@@ -103,3 +116,28 @@ class LiveSet:
     protect_configuration_id: str | None = None
     tags: dict[str, str] | None = None
     """The user's tags (ownership tag excluded) when they were read; None when unknown."""
+
+    def unapplied(self, spec: ConfigurationSetSpec) -> list[str]:
+        """What ``spec`` declares that this set does not hold, each named for a message."""
+        missing = [
+            f"event destination '{d.name}'"
+            for d in spec.destinations
+            if d.name not in self.destinations or not self.destinations[d.name].same_as(d)
+        ]
+        declared = spec.default_message_type
+        if declared is not None and self.default_message_type != declared:
+            missing.append(f"DefaultMessageType {declared!r}")
+        declared = spec.default_sender_id
+        if declared is not None and self.default_sender_id != declared:
+            missing.append(f"DefaultSenderId {declared!r}")
+        feedback = spec.message_feedback_enabled
+        if feedback is not None and bool(self.message_feedback_enabled) != feedback:
+            missing.append(f"MessageFeedbackEnabled {str(feedback).lower()!r}")
+        declared = spec.protect_configuration_id
+        if declared is not None:
+            wanted = resource_id(declared)
+            if not wanted or self.protect_configuration_id != wanted:
+                missing.append(f"ProtectConfigurationId {declared!r}")
+        tags = self.tags or {}
+        missing += [f"tag {k!r}={v!r}" for k, v in spec.tags if tags.get(k) != v]
+        return missing

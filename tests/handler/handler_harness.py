@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.session
 from botocore.stub import Stubber
 from smsvoice_handler import dispatch
 from smsvoice_handler.calls import RetryPolicy
@@ -162,6 +163,19 @@ class VirtualContext:
         return max(0, int((self.ends_at - self.clock.now) * 1000))
 
 
+_BOTOCORE = botocore.session.get_session()
+"""One botocore session for every harness: its loader reads each service model once."""
+
+
+def _session() -> boto3.session.Session:
+    return boto3.session.Session(
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        region_name=REGION,
+        botocore_session=_BOTOCORE,
+    )
+
+
 def _no_network(**_: Any) -> None:
     raise AssertionError("a request escaped the fake and would have hit the network")
 
@@ -181,10 +195,7 @@ class Harness:
         """(operation, virtual time) of every request, in order."""
         self.invocations = 0
         self._invocation_of_call: list[int] = []
-        session = boto3.session.Session(
-            aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
-        )
-        self.client = session.client(self.service)
+        self.client = _session().client(self.service)
         self.client.meta.events.register("before-send", _no_network)
         # Registered first at the fake's own (most specific) level, so it runs before the fake
         # answers: botocore stops at the first handler that returns a response.
@@ -200,10 +211,7 @@ class Harness:
         if service == self.service:
             return self.client
         # Any other service gets a client that must never be used.
-        session = boto3.session.Session(
-            aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
-        )
-        other = session.client(service)
+        other = _session().client(service)
         other.meta.events.register("before-send", _no_network)
         return other
 

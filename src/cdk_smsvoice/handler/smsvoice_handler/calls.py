@@ -205,22 +205,10 @@ class ApiCaller:
                 return response
             except ClientError as error:
                 code = error.response.get("Error", {}).get("Code", "")
-                unanswered = self.last_call_ambiguous
-                if already_done and code in already_done.codes:
-                    if unanswered or already_done.on_first_attempt:
-                        if already_done.confirm():
-                            LOG.info(
-                                "%s: %s answered %s and a read confirms the live state is as "
-                                "asked: the change is already in place",
-                                self.subject,
-                                operation,
-                                code,
-                            )
-                            return {}
-                        if code not in tolerate:
-                            raise self._error(
-                                operation, destination, error, attempt, unconfirmed=True
-                            ) from error
+                if already_done and self._in_place(
+                    already_done, operation, destination, error, attempt, tolerate
+                ):
+                    return {}
                 if code in tolerate:
                     return None
                 kind = _retryable_kind(error)
@@ -235,6 +223,35 @@ class ApiCaller:
             except _NETWORK_ERRORS as error:
                 self.last_call_ambiguous = True
                 self._backoff(operation, destination, error, attempt, "network")
+
+    def _in_place(
+        self,
+        already_done: AlreadyDone,
+        operation: str,
+        destination: str | None,
+        error: ClientError,
+        attempt: int,
+        tolerate: Collection[str],
+    ) -> bool:
+        """Whether ``error`` is ``already_done``'s answer and a read confirms the change is in
+        place. Raises when the read does not confirm it (unless the code is tolerated).
+        """
+        code = error.response.get("Error", {}).get("Code", "")
+        applies = self.last_call_ambiguous or already_done.on_first_attempt
+        if code not in already_done.codes or not applies:
+            return False
+        if already_done.confirm():
+            LOG.info(
+                "%s: %s answered %s and a read confirms the live state is as asked: the "
+                "change is already in place",
+                self.subject,
+                operation,
+                code,
+            )
+            return True
+        if code in tolerate:
+            return False
+        raise self._error(operation, destination, error, attempt, unconfirmed=True) from error
 
     def _pace(self, operation: str) -> None:
         operation = "*" if self.pace_all_operations else operation

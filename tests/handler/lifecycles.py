@@ -170,6 +170,10 @@ class Account:
     """One account/Region of one generation: the service, the real handler, virtual time."""
 
     generation: str
+    honour_client_tokens: bool = True
+    """False: the handler's ClientToken is dropped, so botocore fills in a random one on each
+    attempt, as if the API ignored tokens: a retry after a lost answer then meets "already
+    exists" (as v1 always does)."""
     harness: Harness = field(init=False)
 
     def __post_init__(self) -> None:
@@ -187,6 +191,10 @@ class Account:
             self.harness = Harness(fake, service="pinpoint-sms-voice")
             fake.add_set(BYSTANDER)
         fake.clock = self.harness.clock.monotonic
+        if not self.honour_client_tokens:
+            self.harness.client.meta.events.register(
+                "before-parameter-build.pinpoint-sms-voice-v2", _drop_client_token
+            )
         fake.add_destination(
             BYSTANDER, "theirs", {"SnsDestination": {"TopicArn": _ARN.format("sns", "theirs")}}
         )
@@ -266,6 +274,10 @@ class Account:
                 Tags={**{t["Key"]: t["Value"] for t in props.get("Tags") or []}, OWNER_TAG: OWNER},
             )
         return state
+
+
+def _drop_client_token(params: dict[str, Any], **_: Any) -> None:
+    params.pop("ClientToken", None)
 
 
 # ----------------------------------------------------------------------------- lifecycles

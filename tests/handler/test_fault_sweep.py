@@ -20,8 +20,8 @@ from lifecycles import BYSTANDER, CASES, LIFECYCLES, Account, Lifecycle
 NON_RETRYABLE = {"v2": "ValidationException", "v1": "BadRequestException"}
 
 
-def _play(generation: str, name: str) -> tuple[Account, Lifecycle]:
-    account = Account(generation)
+def _play(generation: str, name: str, tokens: bool = True) -> tuple[Account, Lifecycle]:
+    account = Account(generation, honour_client_tokens=tokens)
     lifecycle = LIFECYCLES[generation](account)[name]
     for event in lifecycle.setup:
         account.harness.run(event)
@@ -73,11 +73,16 @@ def test_an_error_at_any_call_leaves_the_account_as_before(generation: str, name
         assert not account.fake.pending_faults(), f"k={k}: the fault was delivered"
 
 
+@pytest.mark.parametrize("tokens", [True, False], ids=["tokens-honoured", "tokens-ignored"])
 @pytest.mark.parametrize(("generation", "name"), CASES)
-def test_a_lost_response_at_any_call_still_converges(generation: str, name: str) -> None:
+def test_a_lost_response_at_any_call_still_converges(
+    generation: str, name: str, tokens: bool
+) -> None:
+    if generation == "v1" and not tokens:
+        pytest.skip("v1 has no client tokens")
     calls = _mutating_calls(generation, name)
     for k, (operation, nth) in enumerate(calls, start=1):
-        account, lifecycle = _play(generation, name)
+        account, lifecycle = _play(generation, name, tokens)
         bystander = account.sets()[BYSTANDER]
         account.fake.lose_response(operation, on_call=nth)
         for step in lifecycle.steps:

@@ -22,6 +22,16 @@ TOPIC = "arn:aws:sns:us-east-1:123456789012:events"
 ROLE = "arn:aws:iam::123456789012:role/sms-voice-logs"
 LOG_GROUP = "arn:aws:logs:us-east-1:123456789012:log-group:events:*"
 STREAM = "arn:aws:firehose:us-east-1:123456789012:deliverystream/events"
+ACCOUNT = "123456789012"
+ROLE_WITH_PATH = "arn:aws:iam::123456789012:role/service-role/sms/logs"
+LOG_GROUP_PREFIX = "arn:aws:logs:us-east-1:123456789012:log-group:"
+NO_REGION = "arn:aws:logs::123456789012:log-group:events"
+PROTECT = "protect-0123456789abcdef"
+PROTECT_ARN = "arn:aws:sms-voice:us-east-1:123456789012:protect-configuration/"
+SET_ARN = "arn:aws:sms-voice:us-east-1:123456789012:configuration-set/alerts"
+_LOGS: list[Any] = ["EventDestinations", 0, "CloudWatchLogsDestination"]
+_TOPIC: list[Any] = ["EventDestinations", 1, "SnsDestination", "TopicArn"]
+_STREAM: list[Any] = ["EventDestinations", 2, "KinesisFirehoseDestination", "DeliveryStreamArn"]
 
 
 def _enum(service: str) -> list[str]:
@@ -212,6 +222,45 @@ CASES: list[tuple[str, str, dict[str, Any], bool]] = [
         False,
     ),
     ("tags on v1", V1, {"ConfigurationSetName": "calls", "Tags": []}, False),
+    # Values that name no resource: refused, never skipped.
+    (
+        "protect id with a trailing slash",
+        V2,
+        _with(["ProtectConfigurationId"], PROTECT + "/"),
+        False,
+    ),
+    ("protect ARN without id", V2, _with(["ProtectConfigurationId"], PROTECT_ARN), False),
+    ("protect ARN", V2, _with(["ProtectConfigurationId"], PROTECT_ARN + PROTECT), True),
+    ("protect ARN of a set", V2, _with(["ProtectConfigurationId"], SET_ARN), False),
+    ("empty protect id", V2, _with(["ProtectConfigurationId"], ""), False),
+    (
+        "role ARN without name",
+        V2,
+        _with([*_LOGS, "IamRoleArn"], ROLE.rsplit("/", 1)[0] + "/"),
+        False,
+    ),
+    ("role ARN with a path", V2, _with([*_LOGS, "IamRoleArn"], ROLE_WITH_PATH), True),
+    (
+        "role ARN without account",
+        V2,
+        _with([*_LOGS, "IamRoleArn"], ROLE.replace(ACCOUNT, "")),
+        False,
+    ),
+    ("log group ARN without name", V2, _with([*_LOGS, "LogGroupArn"], LOG_GROUP_PREFIX), False),
+    ("log group ARN without :*", V2, _with([*_LOGS, "LogGroupArn"], LOG_GROUP[:-2]), True),
+    ("log group ARN without region", V2, _with([*_LOGS, "LogGroupArn"], NO_REGION), False),
+    ("topic ARN without name", V2, _with(_TOPIC, TOPIC.rsplit(":", 1)[0] + ":"), False),
+    ("topic ARN without partition", V2, _with(_TOPIC, TOPIC.replace("arn:aws:", "arn::")), False),
+    ("FIFO topic", V2, _with(_TOPIC, TOPIC + ".fifo"), False),
+    ("stream ARN without name", V2, _with(_STREAM, STREAM.rsplit("/", 1)[0] + "/"), False),
+    ("ARN of another service", V2, _with(_TOPIC, STREAM), False),
+    ("Enabled 1", V2, _with(["EventDestinations", 0, "Enabled"], 1), False),
+    ("Enabled 'True'", V2, _with(["EventDestinations", 0, "Enabled"], "True"), False),
+    ("SchemaVersion true", V2, _with(["SchemaVersion"], True), False),
+    ("SchemaVersion 1", V2, _with(["SchemaVersion"], 1), True),
+    ("tag value with a line break", V2, _with(["Tags"], [{"Key": "a", "Value": "x\ny"}]), False),
+    ("empty message type", V2, _with(["DefaultMessageType"], ""), False),
+    ("empty sender id", V2, _with(["DefaultSenderId"], ""), False),
 ]
 
 

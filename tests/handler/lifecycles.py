@@ -26,7 +26,6 @@ from handler_harness import (
     make_event,
 )
 
-from cdk_smsvoice.emulator.service import READ_ONLY_PREFIXES
 from cdk_smsvoice.emulator.v1 import V1Service
 from cdk_smsvoice.emulator.v2 import V2Service
 
@@ -225,9 +224,6 @@ class Account:
                 }
             result[entry["name"]] = json.dumps(entry, sort_keys=True)
         return result
-
-    def mutating_calls(self) -> list[str]:
-        return [op for op in self.harness.calls() if not op.startswith(READ_ONLY_PREFIXES)]
 
     def live(self, name: str) -> dict[str, Any]:
         """The set ``name`` in the terms of :func:`declared`."""

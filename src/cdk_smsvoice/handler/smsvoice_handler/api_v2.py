@@ -113,13 +113,13 @@ class V2Backend:
     def _sink_params(self, destination: Destination) -> dict[str, Any]:
         return {destination.sink_kind: destination.sink_fields}
 
-    def _holds(self, set_name: str, destination: Destination, *, any_enabled: bool) -> bool:
-        """One read: the set holds ``destination`` as given (its Enabled aside if asked)."""
+    def _holds(self, set_name: str, destination: Destination) -> bool:
+        """One read: the set holds ``destination``'s sink and event types (CreateEventDestination
+        sets no Enabled, so that is not compared).
+        """
         live = self.read_set(set_name)
         have = live.destinations.get(destination.name) if live else None
-        if have is None:
-            return False
-        return have.same_as(replace(destination, enabled=have.enabled if any_enabled else True))
+        return have is not None and have.same_as(replace(destination, enabled=have.enabled))
 
     def _lacks(self, set_name: str, destination_name: str) -> bool:
         """One read: the set exists and has no destination of that name."""
@@ -130,7 +130,7 @@ class V2Backend:
         """CreateEventDestination; the API has no Enabled member, so a disabled one is then
         updated.
         """
-        confirm = partial(self._holds, set_name, destination, any_enabled=True)
+        confirm = partial(self._holds, set_name, destination)
         self.caller.call(
             "CreateEventDestination",
             {

@@ -40,7 +40,8 @@ from .invoke import (
 )
 from .physical import StackEnvironment
 from .report import Progress
-from .state import ResourceState, StackState, StateStore
+from .probe import Prober
+from .state import Intent, ResourceState, StackState, StateStore
 
 Invoker = Callable[[HandlerFunction, Mapping[str, Any], str], Mapping[str, Any]]
 """Runs a handler on an event in a Region; returns its response or raises ``HandlerError``."""
@@ -54,6 +55,8 @@ RETAINED_ON_CREATE_ROLLBACK = frozenset({"Retain", "Snapshot"})
 MAX_WORKERS = 8
 
 STACK_TYPE = "AWS::CloudFormation::Stack"
+
+V1_TYPE = "Custom::SmsVoiceV1ConfigurationSet"
 
 SKIPPED = "skipped: an earlier stack failed"
 
@@ -143,18 +146,22 @@ class Deployer:
         invoker: Invoker,
         progress: Progress,
         *,
+        prober: Prober | None = None,
         max_workers: int = MAX_WORKERS,
     ) -> None:
-        """``stacks`` in dependency order, as ``read_assembly`` returns them."""
+        """``stacks`` in dependency order, as ``read_assembly`` returns them; ``prober``
+        reads what exists under a set name (crash recovery; without one, a set an
+        interrupted Create may have made is not looked for)."""
         self.stacks = list(stacks)
         self.store = store
         self.invoker = invoker
         self.progress = progress
+        self.prober = prober
         self.max_workers = max_workers
         self._states: dict[str, StackState | None] = {}
         self._stack_ids: dict[str, str] = {}
         self._resolvers: dict[str, Resolver] = {}
-        self._lock = threading.RLock()
+        self.lock = threading.RLock()
 
     def deploy(self) -> list[StackResult]:
         """Deploy every stack in dependency order; stop at the first that fails."""
@@ -178,14 +185,14 @@ class Deployer:
 
     def state(self, stack_name: str) -> StackState | None:
         """The stack's current state (loaded once, then kept up to date by the run)."""
-        with self._lock:
+        with self.lock:
             if stack_name not in self._states:
                 self._states[stack_name] = self.store.load(stack_name)
             return self._states[stack_name]
 
     def set_state(self, stack_name: str, state: StackState | None) -> None:
         """Record ``state`` and persist it (None forgets the stack)."""
-        with self._lock:
+        with self.lock:
             self._states[stack_name] = state
             if state is None:
                 self.store.remove(stack_name)
@@ -194,7 +201,7 @@ class Deployer:
 
     def resolver(self, stack: StackArtifact) -> Resolver:
         """The resolver of ``stack``'s template."""
-        with self._lock:
+        with self.lock:
             if stack.stack_name not in self._resolvers:
                 state = self.state(stack.stack_name)
                 stack_id = state.stack_id if state else new_stack_id(stack)
@@ -240,6 +247,34 @@ class Deployer:
             f"ServiceToken {service_token} is no Lambda function of stack {stack.stack_name}"
         )
 
+    def new_state(self, stack: StackArtifact) -> StackState:
+        """The state of a stack's first deploy, before anything is recorded."""
+        return StackState(
+            stack_name=stack.stack_name,
+            stack_id=self.stack_id(stack),
+            account=stack.account,
+            region=stack.region,
+            status="CREATE_IN_PROGRESS",
+            parent=stack.parent,
+        )
+
+    def open_intent(self, stack: StackArtifact, intent: Intent) -> None:
+        """Record ``intent`` durably before its handler runs (replacing one of the same
+        request id: a replay)."""
+        with self.lock:
+            state = self.state(stack.stack_name) or self.new_state(stack)
+            state.intents[:] = [i for i in state.intents if i.request_id != intent.request_id]
+            state.intents.append(intent)
+            self.set_state(stack.stack_name, state)
+
+    def close_intent(self, stack: StackArtifact, request_id: str) -> None:
+        """Forget the intent in memory: the next save of the stack, which records the
+        outcome, drops it from the file in the same write."""
+        with self.lock:
+            state = self.state(stack.stack_name)
+            if state is not None:
+                state.intents[:] = [i for i in state.intents if i.request_id != request_id]
+
     def call(
         self,
         stack: StackArtifact,
@@ -247,9 +282,14 @@ class Deployer:
         resource: ResourceState,
         *,
         old_properties: Mapping[str, Any] | None = None,
+        phase: str = "forward",
+        request_id: str | None = None,
     ) -> tuple[str, dict[str, Any]]:
         """Send one request to the resource's provider, as the CDK Provider framework relays
         it; return the physical id and Data. ``resource.physical_id`` is ignored on Create.
+
+        A write-ahead intent is saved before the handler runs; the caller's next save (which
+        records the outcome) drops it.
         """
         if request_type == "Delete" and resource.physical_id == CREATE_FAILED_MARKER:
             return resource.physical_id, {}
@@ -259,7 +299,7 @@ class Deployer:
             "ServiceToken": token,
             "ResponseURL": "...",
             "StackId": self.stack_id(stack),
-            "RequestId": str(uuid.uuid4()),
+            "RequestId": request_id or str(uuid.uuid4()),
             "LogicalResourceId": resource.logical_id,
             "ResourceType": resource.resource_type,
             "ResourceProperties": resource.properties,
@@ -269,7 +309,12 @@ class Deployer:
         if old_properties is not None:
             event["OldResourceProperties"] = dict(old_properties)
         function = self.handler(stack, token, deleting=request_type == "Delete")
-        response = self.invoker(function, event, stack.region)
+        intent = self._intent(stack, request_type, resource, event, phase)
+        self.open_intent(stack, intent)
+        try:
+            response = self.invoker(function, event, stack.region)
+        finally:
+            self.close_intent(stack, intent.request_id)
         physical_id = response.get("PhysicalResourceId") or event.get(
             "PhysicalResourceId", event["RequestId"]
         )
@@ -283,6 +328,41 @@ class Deployer:
                 "",
             )
         return physical_id, data
+
+    def _intent(
+        self,
+        stack: StackArtifact,
+        request_type: str,
+        resource: ResourceState,
+        event: Mapping[str, Any],
+        phase: str,
+    ) -> Intent:
+        sent = copy.deepcopy(resource)
+        sent.physical_id = str(event.get("PhysicalResourceId", ""))
+        expected = (
+            sent.physical_id
+            if request_type == "Delete"
+            else str(resource.properties.get("ConfigurationSetName", ""))
+        )
+        found_before = None
+        if (
+            request_type != "Delete"
+            and expected != sent.physical_id
+            and resource.resource_type == V1_TYPE
+            and self.prober is not None
+        ):
+            found_before = self.prober(V1_TYPE, expected, stack.account, stack.region).exists
+        return Intent(
+            request_id=str(event["RequestId"]),
+            request_type=request_type,
+            phase=phase,
+            resource=sent,
+            expected_physical_id=expected,
+            old_properties=copy.deepcopy(dict(event["OldResourceProperties"]))
+            if "OldResourceProperties" in event
+            else None,
+            found_before=found_before,
+        )
 
     def _destroy(self, stack: StackArtifact) -> StackResult:
         name = stack.stack_name
@@ -302,9 +382,9 @@ class Deployer:
                 )
                 outcome = ResourceResult.of(entry, "retained")
             else:
-                self.delete_resource(stack, entry)
+                self.delete_resource(stack, entry, "destroy")
                 outcome = ResourceResult.of(entry, "deleted")
-            with self._lock:
+            with self.lock:
                 results.append(outcome)
                 current = self.state(name)
                 assert current is not None
@@ -336,12 +416,14 @@ class Deployer:
         self.progress.event(name, "DELETE_COMPLETE", STACK_TYPE, name)
         return StackResult(name, "DELETE_COMPLETE", results)
 
-    def delete_resource(self, stack: StackArtifact, entry: ResourceState) -> None:
-        """Send the Delete of ``entry``, with progress events."""
+    def delete_resource(
+        self, stack: StackArtifact, entry: ResourceState, phase: str, request_id: str | None = None
+    ) -> None:
+        """Send the Delete of ``entry`` (in ``phase``), with progress events."""
         name, kind, lid = stack.stack_name, entry.resource_type, entry.logical_id
         self.progress.event(name, "DELETE_IN_PROGRESS", kind, lid, entry.physical_id)
         try:
-            self.call(stack, "Delete", entry)
+            self.call(stack, "Delete", entry, phase=phase, request_id=request_id)
         except (HandlerError, DeployError, ResolutionError) as error:
             self.progress.failure(name, "DELETE_FAILED", kind, lid, error)
             raise
@@ -383,16 +465,7 @@ class _StackDeploy:
     # state helpers
 
     def _state(self) -> StackState:
-        state = self.deployer.state(self.name)
-        if state is None:
-            state = StackState(
-                stack_name=self.name,
-                stack_id=self.deployer.stack_id(self.stack),
-                account=self.stack.account,
-                region=self.stack.region,
-                status="CREATE_IN_PROGRESS",
-            )
-        return state
+        return self.deployer.state(self.name) or self.deployer.new_state(self.stack)
 
     def _save(self, change: Callable[[StackState], None]) -> None:
         with self.lock:
@@ -481,7 +554,7 @@ class _StackDeploy:
             update_replace_policy=resource_policy(resource, "UpdateReplacePolicy"),
             dependencies=sorted(self.waits[lid]),
         )
-        if old is not None and old.properties == properties:
+        if old is not None and old.properties == properties and not old.unverified:
             new.data = old.data
             if new != old:
                 self._save(lambda state: state.resources.__setitem__(lid, new))
@@ -563,7 +636,7 @@ class _StackDeploy:
                 if gone:
                     self._result(ResourceResult.of(entry, "retained"))
             else:
-                self.deployer.delete_resource(self.stack, entry)
+                self.deployer.delete_resource(self.stack, entry, "cleanup")
                 if gone:
                     self._result(ResourceResult.of(entry, "deleted"))
             self._save(lambda current: current.pending_deletes.remove(entry))
@@ -617,7 +690,7 @@ class _StackDeploy:
             self.progress.event(self.name, "UPDATE_IN_PROGRESS", kind, lid, "rollback")
             try:
                 target.physical_id, target.data = self.deployer.call(
-                    self.stack, "Update", target, old_properties=applied.attempted
+                    self.stack, "Update", target, old_properties=applied.attempted, phase="rollback"
                 )
             except (HandlerError, DeployError, ResolutionError) as error:
                 self.progress.failure(self.name, "UPDATE_FAILED", kind, lid, error)
@@ -674,7 +747,7 @@ class _StackDeploy:
                     f"{entry.physical_id} (DeletionPolicy {entry.deletion_policy})",
                 )
             else:
-                self.deployer.delete_resource(self.stack, entry)
+                self.deployer.delete_resource(self.stack, entry, "rollback")
 
             def record(state: StackState) -> None:
                 if state.resources.get(entry.logical_id) is entry:

@@ -28,9 +28,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .assembly import StackArtifact
+from .assembly import StackArtifact, nested_stack_name
 from .graph import custom_dependencies, run_in_order
-from .intrinsics import CUSTOM_TYPES, ResolutionError, Resolver
+from .intrinsics import CUSTOM_TYPES, STACK_TYPE, ResolutionError, Resolver
 from .invoke import (
     CREATE_FAILED_MARKER,
     HandlerError,
@@ -39,8 +39,9 @@ from .invoke import (
     packaged_handler,
 )
 from .physical import StackEnvironment
-from .report import Progress
 from .probe import Prober
+from .recovery import recover
+from .report import Progress
 from .state import Intent, ResourceState, StackState, StateStore
 
 Invoker = Callable[[HandlerFunction, Mapping[str, Any], str], Mapping[str, Any]]
@@ -54,7 +55,8 @@ RETAINED_ON_CREATE_ROLLBACK = frozenset({"Retain", "Snapshot"})
 
 MAX_WORKERS = 8
 
-STACK_TYPE = "AWS::CloudFormation::Stack"
+MAX_NESTING = 10
+"""How deep nested stacks are followed."""
 
 V1_TYPE = "Custom::SmsVoiceV1ConfigurationSet"
 
@@ -100,6 +102,10 @@ class StackResult:
     status: str
     resources: list[ResourceResult] = field(default_factory=list)
     reason: str = ""
+    nested: list["StackResult"] = field(default_factory=list)
+    """The outcomes of its nested stacks."""
+    logical_id: str = ""
+    """For a nested stack: its resource's logical id in the parent."""
 
     @property
     def failed(self) -> bool:
@@ -151,7 +157,8 @@ class Deployer:
     ) -> None:
         """``stacks`` in dependency order, as ``read_assembly`` returns them; ``prober``
         reads what exists under a set name (crash recovery; without one, a set an
-        interrupted Create may have made is not looked for)."""
+        interrupted Create may have made is not looked for).
+        """
         self.stacks = list(stacks)
         self.store = store
         self.invoker = invoker
@@ -170,6 +177,7 @@ class Deployer:
             if results and results[-1].failed:
                 results.append(StackResult(stack.stack_name, "NOT_DEPLOYED", reason=SKIPPED))
                 continue
+            recover(self, stack)
             results.append(_StackDeploy(self, stack).run())
         return results
 
@@ -180,8 +188,42 @@ class Deployer:
             if results and results[-1].failed:
                 results.append(StackResult(stack.stack_name, "NOT_DESTROYED", reason=SKIPPED))
                 continue
+            recover(self, stack)
             results.append(self._destroy(stack))
         return results
+
+    def child(self, parent: StackArtifact, entry: ResourceState) -> StackArtifact:
+        """The nested stack a parent's ``AWS::CloudFormation::Stack`` entry records (from
+        its template when the assembly still has it, else from its state alone).
+        """
+        parameters = entry.properties.get("Parameters") or {}
+        if entry.logical_id in parent.nested:
+            return parent.nested_stack(entry.logical_id, dict(parameters))
+        name = entry.physical_id.split(":stack/", 1)[-1].split("/", 1)[0]
+        return StackArtifact(
+            artifact_id=f"{parent.artifact_id}/{entry.logical_id}",
+            stack_name=name,
+            account=parent.account,
+            region=parent.region,
+            template={},
+            directory=parent.directory,
+            parent=parent.stack_name,
+        )
+
+    def destroy_nested(self, parent: StackArtifact, entry: ResourceState) -> "StackResult":
+        """Destroy the nested stack ``entry`` records; raise when that fails."""
+        child = self.child(parent, entry)
+        recover(self, child)
+        result = self._destroy(child)
+        result.logical_id = entry.logical_id
+        if result.failed:
+            raise DeployError(f"Embedded stack {child.stack_name} was not deleted: {result.reason}")
+        return result
+
+    def nested_outputs(self, parent: StackArtifact, logical_id: str) -> dict[str, Any]:
+        """The outputs of a nested stack that holds no set (so it is not deployed)."""
+        parameters = self.resolver(parent).resolve_properties(logical_id).get("Parameters") or {}
+        return self.resolver(parent.nested_stack(logical_id, parameters)).outputs()
 
     def state(self, stack_name: str) -> StackState | None:
         """The stack's current state (loaded once, then kept up to date by the run)."""
@@ -211,10 +253,19 @@ class Deployer:
                 def custom(logical_id: str) -> tuple[str, Mapping[str, Any]] | None:
                     current = self.state(stack.stack_name)
                     resource = current.resources.get(logical_id) if current else None
-                    return (resource.physical_id, resource.data) if resource else None
+                    if resource is not None:
+                        return resource.physical_id, resource.data
+                    if logical_id in stack.nested and not has_sets(stack, logical_id):
+                        child = nested_stack_name(stack.stack_name, logical_id)
+                        return f"{stack_id}/{child}", self.nested_outputs(stack, logical_id)
+                    return None
 
                 self._resolvers[stack.stack_name] = Resolver(
-                    stack.template, env, custom=custom, imports=self._import
+                    stack.template,
+                    env,
+                    custom=custom,
+                    imports=self._import,
+                    parameters=stack.parameters,
                 )
             return self._resolvers[stack.stack_name]
 
@@ -260,7 +311,8 @@ class Deployer:
 
     def open_intent(self, stack: StackArtifact, intent: Intent) -> None:
         """Record ``intent`` durably before its handler runs (replacing one of the same
-        request id: a replay)."""
+        request id: a replay).
+        """
         with self.lock:
             state = self.state(stack.stack_name) or self.new_state(stack)
             state.intents[:] = [i for i in state.intents if i.request_id != intent.request_id]
@@ -269,7 +321,8 @@ class Deployer:
 
     def close_intent(self, stack: StackArtifact, request_id: str) -> None:
         """Forget the intent in memory: the next save of the stack, which records the
-        outcome, drops it from the file in the same write."""
+        outcome, drops it from the file in the same write.
+        """
         with self.lock:
             state = self.state(stack.stack_name)
             if state is not None:
@@ -373,18 +426,22 @@ class Deployer:
         self.progress.event(name, "DELETE_IN_PROGRESS", STACK_TYPE, name)
         entries = [*state.resources.values(), *state.pending_deletes]
         results: list[ResourceResult] = []
+        nested: list[StackResult] = []
 
         def delete(index: int) -> None:
             entry = entries[index]
+            child = None
             if entry.deletion_policy in RETAINING_POLICIES:
                 self.progress.event(
                     name, "DELETE_SKIPPED", entry.resource_type, entry.logical_id, entry.physical_id
                 )
                 outcome = ResourceResult.of(entry, "retained")
             else:
-                self.delete_resource(stack, entry, "destroy")
+                child = self.delete_resource(stack, entry, "destroy")
                 outcome = ResourceResult.of(entry, "deleted")
             with self.lock:
+                if child is not None:
+                    nested.append(child)
                 results.append(outcome)
                 current = self.state(name)
                 assert current is not None
@@ -411,16 +468,23 @@ class Deployer:
             self.set_state(name, current)
             reason = "; ".join(f"{entries[i].logical_id}: {e}" for i, e in outcomes.failed.items())
             self.progress.event(name, "DELETE_FAILED", STACK_TYPE, name, reason)
-            return StackResult(name, "DELETE_FAILED", results, reason)
+            return StackResult(name, "DELETE_FAILED", results, reason, nested)
         self.set_state(name, None)
         self.progress.event(name, "DELETE_COMPLETE", STACK_TYPE, name)
-        return StackResult(name, "DELETE_COMPLETE", results)
+        return StackResult(name, "DELETE_COMPLETE", results, nested=nested)
 
     def delete_resource(
         self, stack: StackArtifact, entry: ResourceState, phase: str, request_id: str | None = None
-    ) -> None:
-        """Send the Delete of ``entry`` (in ``phase``), with progress events."""
+    ) -> "StackResult | None":
+        """Send the Delete of ``entry`` (in ``phase``), with progress events; a nested stack
+        is destroyed (its result returned).
+        """
         name, kind, lid = stack.stack_name, entry.resource_type, entry.logical_id
+        if kind == STACK_TYPE:
+            self.progress.event(name, "DELETE_IN_PROGRESS", kind, lid, entry.physical_id)
+            result = self.destroy_nested(stack, entry)
+            self.progress.event(name, "DELETE_COMPLETE", kind, lid, entry.physical_id)
+            return result
         self.progress.event(name, "DELETE_IN_PROGRESS", kind, lid, entry.physical_id)
         try:
             self.call(stack, "Delete", entry, phase=phase, request_id=request_id)
@@ -428,6 +492,21 @@ class Deployer:
             self.progress.failure(name, "DELETE_FAILED", kind, lid, error)
             raise
         self.progress.event(name, "DELETE_COMPLETE", kind, lid, entry.physical_id)
+        return None
+
+
+def has_sets(stack: StackArtifact, logical_id: str, depth: int = 0) -> bool:
+    """Whether nested stack ``logical_id`` of ``stack`` holds a configuration set (at any
+    depth).
+    """
+    template = stack.nested[logical_id]
+    resources = template.get("Resources") or {}
+    if any(r.get("Type") in CUSTOM_TYPES for r in resources.values()):
+        return True
+    if depth > MAX_NESTING:
+        return False
+    child = stack.nested_stack(logical_id, {})
+    return any(has_sets(child, lid, depth + 1) for lid in child.nested)
 
 
 def _reverse_waits(entries: Sequence[ResourceState]) -> dict[int, list[int]]:
@@ -454,8 +533,17 @@ class _StackDeploy:
         self.custom = [
             lid
             for lid, resource in self.resources.items()
-            if resource.get("Type") in CUSTOM_TYPES and self.resolver.is_present(lid)
+            if (
+                resource.get("Type") in CUSTOM_TYPES
+                or (lid in stack.nested and has_sets(stack, lid))
+            )
+            and self.resolver.is_present(lid)
         ]
+        """The resources local deploy runs: sets, and nested stacks that hold sets."""
+        self.children: dict[str, _StackDeploy] = {}
+        """The nested stacks deployed in this run, by logical id."""
+        self.failures: dict[str, BaseException] = {}
+        """What failed in this stack's forward pass (a nested stack's, for its rollback)."""
         self.applied: dict[str, _Applied] = {}
         self.results: dict[str, ResourceResult] = {}
         self.touched = False
@@ -491,6 +579,17 @@ class _StackDeploy:
     # the run
 
     def run(self) -> StackResult:
+        early = self.prepare()
+        if early is not None:
+            return early
+        failures = self.forward()
+        if failures:
+            return self._roll_back(failures)
+        self._cleanup()
+        return self._finish()
+
+    def prepare(self) -> StackResult | None:
+        """Checks before the first call; a result when the run ends there."""
         before = self.before.resources if self.before else {}
         if not self.custom and not before and not (self.before and self.before.pending_deletes):
             self.progress.note(self.name, "no SMS and Voice configuration sets")
@@ -508,17 +607,19 @@ class _StackDeploy:
             self.progress.event(self.name, "UPDATE_FAILED", STACK_TYPE, self.name, str(error))
             return StackResult(self.name, "UPDATE_FAILED", reason=str(error))
         self.waits = waits
+        return None
+
+    def forward(self) -> Mapping[str, BaseException]:
+        """Create and update every resource in dependency order; the failures."""
         outcomes = run_in_order(
             self.custom,
-            waits,
+            self.waits,
             self._forward,
             max_workers=self.deployer.max_workers,
             stop_on_failure=True,
         )
-        if outcomes.failed:
-            return self._roll_back(outcomes.failed)
-        self._cleanup()
-        return self._finish()
+        self.failures = dict(outcomes.failed)
+        return outcomes.failed
 
     def _check_types(self) -> None:
         before = self.before.resources if self.before else {}
@@ -536,6 +637,9 @@ class _StackDeploy:
     def _forward(self, lid: str) -> None:
         resource = self.resources[lid]
         kind = resource["Type"]
+        if kind == STACK_TYPE:
+            self._forward_nested(lid)
+            return
         state = self.deployer.state(self.name)
         old = state.resources.get(lid) if state else None
         verb = "CREATE" if old is None else "UPDATE"
@@ -598,8 +702,65 @@ class _StackDeploy:
         self._result(ResourceResult(lid, kind, change, properties, old.properties if old else None))
         self.progress.event(self.name, f"{verb}_COMPLETE", kind, lid, new.physical_id)
 
+    def _forward_nested(self, lid: str) -> None:
+        """Deploy a nested stack (forward only: its cleanup and rollback go with ours)."""
+        resource = self.resources[lid]
+        state = self.deployer.state(self.name)
+        old = state.resources.get(lid) if state else None
+        verb = "CREATE" if old is None else "UPDATE"
+        try:
+            parameters = self.resolver.resolve_properties(lid).get("Parameters") or {}
+            if not isinstance(parameters, dict):
+                raise ResolutionError(f"{lid}: Parameters must be a mapping, got {parameters!r}")
+            child = self.stack.nested_stack(lid, parameters)
+            unknown = sorted(set(parameters) - set(child.template.get("Parameters") or {}))
+            if unknown:
+                raise DeployError(f"Parameters: {unknown} do not exist in the template")
+            recover(self.deployer, child)
+            deploy = _StackDeploy(self.deployer, child)
+        except (ResolutionError, DeployError) as error:
+            self.progress.failure(self.name, f"{verb}_FAILED", STACK_TYPE, lid, error)
+            self._result(ResourceResult(lid, STACK_TYPE, "failed", None, reason=str(error)))
+            raise
+        with self.lock:
+            self.children[lid] = deploy
+        self.progress.event(self.name, f"{verb}_IN_PROGRESS", STACK_TYPE, lid, child.stack_name)
+        early = deploy.prepare()
+        failures = deploy.forward() if early is None else {}
+        if early is not None and early.failed:
+            failures = {child.stack_name: DeployError(early.reason)}
+        try:
+            if failures:
+                reason = "; ".join(f"{k}: {e}" for k, e in failures.items())
+                raise DeployError(f"Embedded stack {child.stack_name} failed: {reason}")
+            outputs = deploy.resolver.outputs()
+        except (ResolutionError, DeployError) as error:
+            self.progress.failure(self.name, f"{verb}_FAILED", STACK_TYPE, lid, error)
+            self._result(ResourceResult(lid, STACK_TYPE, "failed", None, reason=str(error)))
+            raise
+        new = ResourceState(
+            logical_id=lid,
+            resource_type=STACK_TYPE,
+            physical_id=self.deployer.stack_id(child),
+            properties={"Parameters": parameters},
+            data=outputs,
+            deletion_policy=resource_policy(resource, "DeletionPolicy"),
+            update_replace_policy=resource_policy(resource, "UpdateReplacePolicy"),
+            dependencies=sorted(self.waits[lid]),
+        )
+        if new != old or deploy.touched:
+            self._start()
+            self._save(lambda current: current.resources.__setitem__(lid, new))
+        change = "created" if old is None else "updated" if deploy.touched else "unchanged"
+        self._result(ResourceResult(lid, STACK_TYPE, change, None))
+        self.progress.event(self.name, f"{verb}_COMPLETE", STACK_TYPE, lid, child.stack_name)
+
     def _cleanup(self) -> None:
-        """Delete what was replaced or removed, in reverse dependency order."""
+        """Delete what was replaced or removed, in reverse dependency order (nested stacks
+        first).
+        """
+        for child in list(self.children.values()):
+            child._cleanup()
         state = self.deployer.state(self.name)
         if state is None:
             return
@@ -658,16 +819,41 @@ class _StackDeploy:
             if entry.logical_id not in self.custom:
                 self._result(ResourceResult.of(entry, "delete failed", reason=str(error)))
 
+    def _forget(self, lid: str) -> None:
+        def change(state: StackState) -> None:
+            state.resources.pop(lid, None)
+
+        self._save(change)
+
+    def _nested_results(self, results: Mapping[str, StackResult]) -> list[StackResult]:
+        for lid, result in results.items():
+            result.logical_id = lid
+        return list(results.values())
+
     def _finish(self) -> StackResult:
+        nested = self._nested_results({lid: c._finish() for lid, c in self.children.items()})
         results = [self.results[lid] for lid in self.custom if lid in self.results]
         results += [r for lid, r in self.results.items() if lid not in self.custom]
         if not self.touched:
             self.progress.note(self.name, "no changes")
-            return StackResult(self.name, "NO_CHANGES", results)
+            return StackResult(self.name, "NO_CHANGES", results, nested=nested)
         status = "CREATE_COMPLETE" if self.before is None else "UPDATE_COMPLETE"
         self._save(lambda state: setattr(state, "status", status))
         self._stack_event(status)
-        return StackResult(self.name, status, results)
+        return StackResult(self.name, status, results, nested=nested)
+
+    def _roll_back_children(self) -> tuple[list[StackResult], list[str]]:
+        """Roll back every nested stack of this run; their results, and the logical ids of
+        those whose rollback failed.
+        """
+        results: dict[str, StackResult] = {}
+        for lid, child in self.children.items():
+            failures = child.failures or {lid: DeployError("its parent stack rolled back")}
+            results[lid] = child._roll_back(failures)
+            if child.before is None and not results[lid].status.endswith("FAILED"):
+                self._forget(lid)
+        failed = [lid for lid, result in results.items() if result.status.endswith("FAILED")]
+        return self._nested_results(results), failed
 
     def _roll_back(self, failures: Mapping[str, BaseException]) -> StackResult:
         first = self.before is None
@@ -675,7 +861,7 @@ class _StackDeploy:
         self._stack_event(
             "ROLLBACK_IN_PROGRESS" if first else "UPDATE_ROLLBACK_IN_PROGRESS", reason
         )
-        rollback_failed: list[str] = []
+        nested, rollback_failed = self._roll_back_children()
         moved_away: list[ResourceState] = []
         updates = [lid for lid, a in self.applied.items() if a.before is not None]
         creates = [lid for lid, a in self.applied.items() if a.before is None]
@@ -765,7 +951,9 @@ class _StackDeploy:
             stop_on_failure=False,
         )
         rollback_failed += [deletions[i].logical_id for i in outcomes_deletes.failed]
-        return self._rolled_back(first, reason, rollback_failed)
+        result = self._rolled_back(first, reason, rollback_failed)
+        result.nested = nested
+        return result
 
     def _rolled_back(self, first: bool, reason: str, rollback_failed: list[str]) -> StackResult:
         before = self.before
@@ -805,7 +993,7 @@ class _StackDeploy:
                         reason=earlier.reason,
                     )
                 )
-            elif lid in self.applied:
+            elif lid in self.applied or lid in self.children:
                 change = "rollback failed" if lid in rollback_failed else "rolled back"
                 results.append(
                     ResourceResult(lid, kind, change, current.properties if current else None)

@@ -11,6 +11,7 @@ exit if the parent is already gone. So a deploy killed with SIGKILL takes its ha
 and the write-ahead intents in the state tell the next run what they may have done.
 """
 
+import contextlib
 import json
 import os
 import signal
@@ -256,10 +257,8 @@ _RUNNING_LOCK = threading.Lock()
 
 def _kill_group(process: "subprocess.Popen[str]") -> None:
     """SIGKILL the handler's process group (it leads it)."""
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def kill_running() -> None:

@@ -45,7 +45,7 @@ def endpoint_prober(endpoint: Callable[[], str]) -> Prober:
     def probe(resource_type: str, name: str, account: str, region: str) -> SetPresence:
         v2 = resource_type == V2_TYPE
         client: Any = boto3.session.Session().client(
-            "pinpoint-sms-voice-v2" if v2 else "pinpoint-sms-voice",  # type: ignore[call-overload]
+            "pinpoint-sms-voice-v2" if v2 else "pinpoint-sms-voice",
             endpoint_url=endpoint(),
             region_name=region,
             aws_access_key_id=account if account.isdigit() else "local",

@@ -1,7 +1,8 @@
-"""Resuming after a run that died while handlers ran (SIGKILL, power loss): the write-ahead
-intents it left in a stack's state say which requests were in flight, and each is settled
-before the new run decides anything, as CloudFormation settles a resource whose operation
-was interrupted:
+"""Resuming after a run that died while handlers ran (SIGKILL, power loss).
+
+The write-ahead intents it left in a stack's state say which requests were in flight, and
+each is settled before the new run decides anything, as CloudFormation settles a resource
+whose operation was interrupted:
 
 - **Delete**: sent again (Delete is idempotent; it removes only a set this resource made).
 - **Update** in place (same set name): sent again with the same request, properties and old
@@ -58,9 +59,7 @@ def recover(deployer: "Deployer", stack: "StackArtifact") -> None:
         deployer.set_state(name, None)
 
 
-def _save(
-    deployer: "Deployer", stack: "StackArtifact", intent: Intent, change: "_Change"
-) -> None:
+def _save(deployer: "Deployer", stack: "StackArtifact", intent: Intent, change: "_Change") -> None:
     with deployer.lock:
         state = deployer.state(stack.stack_name) or deployer.new_state(stack)
         state.intents[:] = [i for i in state.intents if i.request_id != intent.request_id]
@@ -179,7 +178,8 @@ class _Unverified(_Change):
 
 class _Recorded(_Change):
     """The resource exists as ``resource``; ``replaced`` is (physical id, policy) of the set
-    it moved away from, when that one still exists."""
+    it moved away from, when that one still exists.
+    """
 
     def __init__(self, resource: ResourceState, replaced: tuple[str, str] | None) -> None:
         self.resource, self.replaced = resource, replaced

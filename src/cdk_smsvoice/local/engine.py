@@ -170,10 +170,12 @@ class Deployer:
         self._resolvers: dict[str, Resolver] = {}
         self.lock = threading.RLock()
 
-    def deploy(self) -> list[StackResult]:
-        """Deploy every stack in dependency order; stop at the first that fails."""
+    def deploy(self, selection: Sequence[StackArtifact] | None = None) -> list[StackResult]:
+        """Deploy the selected stacks (default: all) in dependency order; stop at the first
+        that fails.
+        """
         results: list[StackResult] = []
-        for stack in self.stacks:
+        for stack in self.stacks if selection is None else selection:
             if results and results[-1].failed:
                 results.append(StackResult(stack.stack_name, "NOT_DEPLOYED", reason=SKIPPED))
                 continue
@@ -181,10 +183,17 @@ class Deployer:
             results.append(_StackDeploy(self, stack).run())
         return results
 
-    def destroy(self) -> list[StackResult]:
-        """Destroy every stack in reverse dependency order; stop at the first that fails."""
+    def destroy(
+        self,
+        selection: Sequence[StackArtifact] | None = None,
+        orphans: Sequence[StackArtifact] = (),
+    ) -> list[StackResult]:
+        """Destroy ``orphans`` (stacks in the state only), then the selected stacks (default:
+        all) in reverse dependency order; stop at the first that fails.
+        """
         results: list[StackResult] = []
-        for stack in reversed(self.stacks):
+        chosen = self.stacks if selection is None else selection
+        for stack in [*orphans, *reversed(chosen)]:
             if results and results[-1].failed:
                 results.append(StackResult(stack.stack_name, "NOT_DESTROYED", reason=SKIPPED))
                 continue

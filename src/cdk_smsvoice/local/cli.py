@@ -259,7 +259,9 @@ def _status(args: argparse.Namespace, store: StateStore) -> int:
         status = f"{state.status} ({state.stack_id})"
         if state.intents:
             status += f", {len(state.intents)} interrupted operation(s) to resume"
-        orphaned = in_assembly is not None and state.stack_name not in in_assembly
+        orphaned = (
+            in_assembly is not None and state.parent is None and state.stack_name not in in_assembly
+        )
         return StatusEntry(state.stack_name, status, resources, nested, orphaned)
 
     entries = [entry(state) for state in states.values() if state.parent is None]

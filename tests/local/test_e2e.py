@@ -51,7 +51,7 @@ def test_deploy_redeploy_status_destroy_with_the_embedded_emulator(
     assert "SmsVoiceReference: CREATE_COMPLETE (2 created)" in out
     assert "Consumer: CREATE_COMPLETE (1 created)" in out
     assert "Producer: no SMS and Voice configuration sets" in out
-    assert "UnansweredCalls  firehose" in out
+    assert "└ UnansweredCalls" in out and "firehose" in out
     state = StateStore(tmp_path).load("SmsVoiceReference")
     assert state is not None
     with Emulator(data_dir=tmp_path / "emulator") as emulator:

@@ -31,30 +31,22 @@ def test_update_rows_say_which_fields_and_destinations_changed() -> None:
         "Gone": "removed",
     }
     result = StackResult("App", "UPDATE_COMPLETE", [ResourceResult("A", V2, "updated", new, old)])
-    lines = render_results([result]).splitlines()
-    assert lines[0].split() == [
-        "STACK", "RESOURCE", "API", "CONFIGURATION", "SET", "DESTINATION", "SINK", "ENABLED",
-        "EVENTS", "CHANGE",
-    ]  # fmt: skip
+    lines = render_results([result], width=200).splitlines()
+    assert lines[0] == "App:"
     assert lines[1].split() == [
-        "App",
-        "A",
-        "v2",
-        "s",
-        "updated:",
-        "DefaultMessageType,",
-        "destinations",
-    ]
-    assert lines[2].split() == [
+        "RESOURCE", "API", "CONFIGURATION", "SET", "/", "SINK", "EVENTS", "CHANGE",
+    ]  # fmt: skip
+    assert lines[3].split() == ["A", "v2", "s", "updated:", "DefaultMessageType,", "destinations"]
+    assert lines[4].split() == [
+        "└",
         "Topic",
         "sns",
-        "yes",
         "TEXT_DELIVERED",
         "changed:",
         "MatchingEventTypes",
     ]
-    assert lines[3].split() == ["Logs", "cloudwatch-logs", "no", "ALL", "added"]
-    assert lines[4].split() == ["Gone", "sns", "yes", "ALL", "removed"]
+    assert lines[5].split() == ["└", "Logs", "logs,", "disabled", "ALL", "added"]
+    assert lines[6].split() == ["└", "Gone", "sns", "ALL", "removed"]
     assert lines[-1] == "App: UPDATE_COMPLETE (1 updated)"
 
 

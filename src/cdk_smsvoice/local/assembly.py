@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .state import check_stack_name
-from .template_rules import AssemblyError, check_template, nested_template_file
+from .template_rules import AssemblyError, check_template, kind_of, nested_template_file
 
 DEFAULT_ACCOUNT = "123456789012"
 """The account of an environment-agnostic stack (``unknown-account``)."""
@@ -130,7 +130,7 @@ def _read(directory: Path, stacks: dict[str, StackArtifact]) -> None:
     manifest = _load_json(manifest_path, "manifest")
     if not isinstance(manifest, dict):
         raise AssemblyError(
-            f"{manifest_path}: the manifest must be a JSON object, got {type(manifest).__name__}"
+            f"{manifest_path}: the manifest must be a JSON object, got {kind_of(manifest)}"
         )
     artifacts = manifest.get("artifacts") or {}
     if not isinstance(artifacts, dict):
@@ -138,7 +138,7 @@ def _read(directory: Path, stacks: dict[str, StackArtifact]) -> None:
     for artifact_id, artifact in artifacts.items():
         where = f"{manifest_path}: artifact {artifact_id!r}"
         if not isinstance(artifact, dict):
-            raise AssemblyError(f"{where} must be a mapping, got {type(artifact).__name__}")
+            raise AssemblyError(f"{where} must be a mapping, got {kind_of(artifact)}")
         kind = artifact.get("type")
         properties = artifact.get("properties") or {}
         if kind in (_NESTED_ASSEMBLY_TYPE, _STACK_TYPE) and not isinstance(properties, dict):

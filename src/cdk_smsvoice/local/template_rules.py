@@ -26,7 +26,8 @@ def _is_intrinsic(value: Any) -> bool:
     return key == "Ref" or key.startswith("Fn::")
 
 
-def _kind(value: Any) -> str:
+def kind_of(value: Any) -> str:
+    """``a mapping``, ``a list``, ``a string`` or the type's name, for messages."""
     names = {dict: "a mapping", list: "a list", str: "a string"}
     for kind, name in names.items():
         if isinstance(value, kind):
@@ -39,15 +40,17 @@ def check_template(path: Path, template: Any) -> None:
     CloudFormation's template checks and the set resources' property shapes.
     """
     if not isinstance(template, dict):
-        raise AssemblyError(f"{path}: a template must be a JSON object, got {_kind(template)}")
+        raise AssemblyError(f"{path}: a template must be a JSON object, got {kind_of(template)}")
     for section in _SECTIONS:
         if section in template and not isinstance(template[section], dict):
             raise AssemblyError(
-                f"{path}: {section} must be a mapping, got {_kind(template[section])}"
+                f"{path}: {section} must be a mapping, got {kind_of(template[section])}"
             )
     resources = template.get("Resources")
     if not isinstance(resources, dict) or not resources:
-        got = "missing" if resources is None else f"{_kind(resources)} {json.dumps(resources)[:40]}"
+        got = (
+            "missing" if resources is None else f"{kind_of(resources)} {json.dumps(resources)[:40]}"
+        )
         raise AssemblyError(
             f"{path}: Resources must be a non-empty mapping of logical ids to resources "
             f"(CloudFormation needs at least one resource), got {got}"
@@ -56,12 +59,12 @@ def check_template(path: Path, template: Any) -> None:
     for logical_id, resource in resources.items():
         where = f"{path}: resource {logical_id}"
         if not isinstance(resource, dict):
-            raise AssemblyError(f"{where} must be a mapping, got {_kind(resource)}")
+            raise AssemblyError(f"{where} must be a mapping, got {kind_of(resource)}")
         if not isinstance(resource.get("Type"), str) or not resource["Type"]:
             raise AssemblyError(f"{where} has no Type (a string such as AWS::SNS::Topic)")
         properties = resource.get("Properties", {})
         if not isinstance(properties, dict):
-            raise AssemblyError(f"{where}: Properties must be a mapping, got {_kind(properties)}")
+            raise AssemblyError(f"{where}: Properties must be a mapping, got {kind_of(properties)}")
         _check_depends_on(where, logical_id, resource.get("DependsOn"), resources)
         if resource["Type"] in SET_TYPES:
             _check_set_properties(where, properties)
@@ -99,19 +102,21 @@ def _check_set_properties(where: str, properties: dict[str, Any]) -> None:
     for key in ("ConfigurationSetName", "DefaultMessageType", "DefaultSenderId"):
         value = properties.get(key)
         if isinstance(value, list | dict) and not _is_intrinsic(value):
-            raise AssemblyError(f"{where}: {key} must be a string, got {_kind(value)}")
+            raise AssemblyError(f"{where}: {key} must be a string, got {kind_of(value)}")
     for key in ("EventDestinations", "Tags"):
         value = properties.get(key)
         if value is None or _is_intrinsic(value):
             continue
         if not isinstance(value, list):
             raise AssemblyError(
-                f"{where}: {key} must be a list of mappings, got {_kind(value)} "
+                f"{where}: {key} must be a list of mappings, got {kind_of(value)} "
                 f"{json.dumps(value)[:60]}"
             )
         for index, item in enumerate(value):
             if not (isinstance(item, dict) or _is_intrinsic(item)):
-                raise AssemblyError(f"{where}: {key}[{index}] must be a mapping, got {_kind(item)}")
+                raise AssemblyError(
+                    f"{where}: {key}[{index}] must be a mapping, got {kind_of(item)}"
+                )
             if key == "EventDestinations" and not _is_intrinsic(item):
                 _check_destination(f"{where}: {key}[{index}]", item)
 
@@ -119,11 +124,11 @@ def _check_set_properties(where: str, properties: dict[str, Any]) -> None:
 def _check_destination(where: str, item: dict[str, Any]) -> None:
     events = item.get("MatchingEventTypes")
     if events is not None and not (isinstance(events, list) or _is_intrinsic(events)):
-        raise AssemblyError(f"{where}: MatchingEventTypes must be a list, got {_kind(events)}")
+        raise AssemblyError(f"{where}: MatchingEventTypes must be a list, got {kind_of(events)}")
     for sink in _SINKS:
         value = item.get(sink)
         if value is not None and not isinstance(value, dict):
-            raise AssemblyError(f"{where}: {sink} must be a mapping, got {_kind(value)}")
+            raise AssemblyError(f"{where}: {sink} must be a mapping, got {kind_of(value)}")
 
 
 def _sections_with_expressions(template: dict[str, Any]) -> Iterator[tuple[str, Any]]:

@@ -16,8 +16,8 @@ from cdk_smsvoice import (
     VoiceEventType,
 )
 
-V2_COUNT = 8
-V1_COUNT = 4
+V2_COUNT = 6
+V1_COUNT = 3
 MANY = "ManySets"
 
 

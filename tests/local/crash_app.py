@@ -16,8 +16,8 @@ from cdk_smsvoice import (
     VoiceEventType,
 )
 
-V2_COUNT = 6
-V1_COUNT = 3
+V2_COUNT = 4
+V1_COUNT = 2
 MANY = "ManySets"
 
 

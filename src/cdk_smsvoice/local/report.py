@@ -255,12 +255,9 @@ def _tables(
             for column in table.columns:
                 column.ratio = _RATIOS.get(str(column.header))
         console.print(table)
-    if tables and summary:
-        console.print()
-    for line in summary:
-        console.print(Text(line), overflow="fold")
     text = console.file.getvalue()  # type: ignore[attr-defined]
-    return "\n".join(line.rstrip() for line in str(text).splitlines())
+    table = "\n".join(line.rstrip() for line in str(text).splitlines())
+    return "\n\n".join(part for part in (table, "\n".join(summary)) if part)
 
 
 def _result_tree(stack: "StackResult") -> tuple[list[Any], list[tuple[str, Any]]]:

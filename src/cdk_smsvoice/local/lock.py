@@ -7,6 +7,7 @@ holder writes its pid to ``<state-dir>/.lock.pid`` so that a second run can name
 """
 
 import os
+import time
 from pathlib import Path
 from types import TracebackType
 
@@ -30,13 +31,19 @@ class StateLock:
         self.state_dir = state_dir
         self._lock: FileLock | None = None
 
-    def holder(self) -> str:
-        """The pid the holder recorded, or ``unknown`` while it has not written it yet."""
-        try:
-            text = (self.state_dir / PID_NAME).read_text(encoding="utf-8").strip()
-        except OSError:
-            return "unknown"
-        return text if text.isdigit() else "unknown"
+    def holder(self, patience: float = 1.0) -> str:
+        """The pid the holder recorded; the holder writes it just after it took the lock, so
+        this waits up to ``patience`` seconds for it, then says ``unknown``.
+        """
+        deadline = time.monotonic() + patience
+        while True:
+            try:
+                text = (self.state_dir / PID_NAME).read_text(encoding="utf-8").strip()
+            except OSError:
+                text = ""
+            if text.isdigit() or time.monotonic() >= deadline:
+                return text if text.isdigit() else "unknown"
+            time.sleep(0.02)
 
     def __enter__(self) -> "StateLock":
         self.state_dir.mkdir(parents=True, exist_ok=True)

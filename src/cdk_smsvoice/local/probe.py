@@ -8,10 +8,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import ClientError
-
 OWNER_TAG_KEY = "cdk-smsvoice:owner"
 """The tag v2 sets carry: which custom resource made them (the handler's ``OWNER_TAG_KEY``)."""
 
@@ -43,6 +39,9 @@ def endpoint_prober(endpoint: Callable[[], str]) -> Prober:
     """A prober that calls the endpoint ``endpoint()`` returns (started on first use)."""
 
     def probe(resource_type: str, name: str, account: str, region: str) -> SetPresence:
+        import boto3  # here: ``status`` and the other commands start without it
+        from botocore.config import Config
+
         v2 = resource_type == V2_TYPE
         client: Any = boto3.session.Session().client(
             "pinpoint-sms-voice-v2" if v2 else "pinpoint-sms-voice",
@@ -58,6 +57,8 @@ def endpoint_prober(endpoint: Callable[[], str]) -> Prober:
 
 
 def _probe_v2(client: Any, name: str) -> SetPresence:
+    from botocore.exceptions import ClientError
+
     try:
         answer = client.describe_configuration_sets(ConfigurationSetNames=[name])
     except ClientError as error:

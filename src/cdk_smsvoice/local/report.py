@@ -256,8 +256,8 @@ def _tables(
                 column.ratio = _RATIOS.get(str(column.header))
         console.print(table)
     text = console.file.getvalue()  # type: ignore[attr-defined]
-    table = "\n".join(line.rstrip() for line in str(text).splitlines())
-    return "\n\n".join(part for part in (table, "\n".join(summary)) if part)
+    rendered = "\n".join(line.rstrip() for line in str(text).splitlines())
+    return "\n\n".join(part for part in (rendered, "\n".join(summary)) if part)
 
 
 def _result_tree(stack: "StackResult") -> tuple[list[Any], list[tuple[str, Any]]]:

@@ -75,7 +75,11 @@ def test_deploy_redeploy_status_destroy_with_the_embedded_emulator(
     assert main(["status", "--state-dir", str(tmp_path)]) == 0
     status = capsys.readouterr().out
     assert f"SmsVoiceReference: CREATE_COMPLETE ({state.stack_id})" in status
-    assert V1_SET in status and "deployed" in status
+    assert "deployed" in status
+    assert main(["status", "--json", "--state-dir", str(tmp_path)]) == 0
+    stacks = {s["stack"]: s for s in json.loads(capsys.readouterr().out)["stacks"]}
+    names = {r["configuration_set_name"] for r in stacks["SmsVoiceReference"]["resources"]}
+    assert names == {V1_SET, V2_SET}
 
     assert main(["destroy", *options]) == 0
     out = capsys.readouterr().out

@@ -11,7 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from .state import check_stack_name
-from .template_rules import AssemblyError, check_template, kind_of, nested_template_file
+from .template_rules import (
+    SET_TYPES,
+    AssemblyError,
+    check_template,
+    kind_of,
+    nested_template_file,
+)
 
 DEFAULT_ACCOUNT = "123456789012"
 """The account of an environment-agnostic stack (``unknown-account``)."""
@@ -211,3 +217,21 @@ def _environment(where: str, environment: Any) -> tuple[str, str]:
         DEFAULT_ACCOUNT if account in ("", "unknown-account") else account,
         DEFAULT_REGION if region in ("", "unknown-region") else region,
     )
+
+
+MAX_NESTING = 10
+"""How deep nested stacks are followed."""
+
+
+def has_sets(stack: StackArtifact, logical_id: str, depth: int = 0) -> bool:
+    """Whether nested stack ``logical_id`` of ``stack`` holds a configuration set (at any
+    depth).
+    """
+    template = stack.nested[logical_id]
+    resources = template.get("Resources") or {}
+    if any(r.get("Type") in SET_TYPES for r in resources.values()):
+        return True
+    if depth > MAX_NESTING:
+        return False
+    child = stack.nested_stack(logical_id, {})
+    return any(has_sets(child, lid, depth + 1) for lid in child.nested)

@@ -22,7 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 if TYPE_CHECKING:
-    from .engine import ResourceResult, StackResult
+    from .outcomes import ResourceResult, StackResult
 
 _SINKS = {
     "SnsDestination": "sns",

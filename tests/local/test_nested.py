@@ -3,6 +3,7 @@ parent's set reads the nested stack's output (``GetAtt <nested>.Outputs.X``); st
 result table show the nested sets under their parent; destroy removes them in reverse."""
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -97,3 +98,31 @@ def test_a_nested_template_file_that_is_missing_is_refused(
     assert main(["deploy", "--cdk-out", str(copy), "--state-dir", str(tmp_path / "s")]) == 2
     err = capsys.readouterr().err
     assert nested_file.name in err and "Resources must be a non-empty mapping" in err
+
+
+def test_a_run_killed_inside_a_nested_stack_is_destroyed_then_redeployed(
+    nested_app: Path, tmp_path: Path
+) -> None:
+    """SIGKILL while the nested stack's first set is being created (the parent's state does
+    not record the nested stack yet): destroy still finds and removes it."""
+    from test_crash import assert_no_handler_survives, cli, finish
+
+    with Emulator(data_dir=tmp_path / "emulator") as emulator:
+        endpoint = ["--endpoint", emulator.endpoint_url]
+        state = tmp_path / "state"
+        run = cli("deploy", nested_app, state, *endpoint)
+        while run.poll() is None:
+            children = list((state / "stacks").glob("Parent-*.json"))
+            if children and json.loads(children[0].read_text())["intents"]:
+                run.kill()
+                break
+            time.sleep(0.02)
+        assert run.wait() == -9, "the run ended before the kill point"
+        assert_no_handler_survives(nested_app)
+        code, out, err = finish(cli("destroy", nested_app, state, *endpoint))
+        assert code == 0, out + err
+        assert v2_sets(emulator) == {}
+        assert list((state / "stacks").iterdir()) == []
+        code, out, err = finish(cli("deploy", nested_app, state, *endpoint))
+        assert code == 0, out + err
+        assert set(v2_sets(emulator)) == {"outer", "outer-inner", "outer-inner-user"}

@@ -250,11 +250,10 @@ def _status(args: argparse.Namespace, store: StateStore) -> int:
     def entry(state: StackState) -> StatusEntry:
         resources = [ResourceResult.of(r, "deployed") for r in state.resources.values()]
         resources += [ResourceResult.of(r, "pending delete") for r in state.pending_deletes]
+        by_id = {r.physical_id: r.logical_id for r in state.resources.values()}
         nested = [
-            (r.logical_id, entry(child))
-            for r in state.resources.values()
+            (by_id.get(child.stack_id, child.stack_name), entry(child))
             for child in children.get(state.stack_name, [])
-            if r.physical_id.split(":stack/", 1)[-1].split("/", 1)[0] == child.stack_name
         ]
         status = f"{state.status} ({state.stack_id})"
         if state.intents:

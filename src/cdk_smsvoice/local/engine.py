@@ -91,9 +91,21 @@ class Deployer:
             if results and results[-1].failed:
                 results.append(StackResult(stack.stack_name, "NOT_DEPLOYED", reason=SKIPPED))
                 continue
-            recover(self, stack)
-            results.append(StackDeploy(self, stack).run())
+            failed = self._resume(stack, "UPDATE_FAILED")
+            results.append(failed or StackDeploy(self, stack).run())
         return results
+
+    def _resume(self, stack: StackArtifact, failed_status: str) -> StackResult | None:
+        """Settle what an interrupted run left (``recovery``); a failed result if that fails."""
+        try:
+            recover(self, stack)
+        except (HandlerError, DeployError, ResolutionError) as error:
+            reason = f"cannot resume the interrupted run: {error}"
+            self.progress.event(
+                stack.stack_name, failed_status, STACK_TYPE, stack.stack_name, reason
+            )
+            return StackResult(stack.stack_name, failed_status, reason=reason)
+        return None
 
     def destroy(
         self,
@@ -109,8 +121,8 @@ class Deployer:
             if results and results[-1].failed:
                 results.append(StackResult(stack.stack_name, "NOT_DESTROYED", reason=SKIPPED))
                 continue
-            recover(self, stack)
-            results.append(self._destroy(stack))
+            failed = self._resume(stack, "DELETE_FAILED")
+            results.append(failed or self._destroy(stack))
         return results
 
     def child(self, parent: StackArtifact, entry: ResourceState) -> StackArtifact:
@@ -325,7 +337,13 @@ class Deployer:
             and resource.resource_type == V1_TYPE
             and self.prober is not None
         ):
-            found_before = self.prober(V1_TYPE, expected, stack.account, stack.region).exists
+            try:
+                presence = self.prober(V1_TYPE, expected, stack.account, stack.region)
+            except Exception as error:  # any failure to read: the request is not sent
+                raise HandlerError(
+                    f"cannot read whether set {expected} exists: {error}", ""
+                ) from None
+            found_before = presence.exists
         return Intent(
             request_id=str(event["RequestId"]),
             request_type=request_type,
@@ -341,11 +359,15 @@ class Deployer:
     def _destroy(self, stack: StackArtifact) -> StackResult:
         name = stack.stack_name
         state = self.state(name)
-        if state is None:
+        unrecorded = self._unrecorded_children(name, state)
+        if state is None and not unrecorded:
             self.progress.note(name, "not deployed: nothing to destroy")
             return StackResult(name, "NOT_DEPLOYED")
+        if state is None:
+            state = self.new_state(stack)
+            self._states[name] = state
         self.progress.event(name, "DELETE_IN_PROGRESS", STACK_TYPE, name)
-        entries = [*state.resources.values(), *state.pending_deletes]
+        entries = [*state.resources.values(), *state.pending_deletes, *unrecorded]
         results: list[ResourceResult] = []
         nested: list[StackResult] = []
 
@@ -393,6 +415,18 @@ class Deployer:
         self.set_state(name, None)
         self.progress.event(name, "DELETE_COMPLETE", STACK_TYPE, name)
         return StackResult(name, "DELETE_COMPLETE", results, nested=nested)
+
+    def _unrecorded_children(self, name: str, state: StackState | None) -> list[ResourceState]:
+        """Nested stacks of ``name`` with a state of their own that its state does not record
+        (a run killed during their first deploy), as entries to destroy.
+        """
+        known = {e.physical_id for e in state.resources.values()} if state else set()
+        known |= {e.physical_id for e in state.pending_deletes} if state else set()
+        return [
+            ResourceState(child.stack_name, STACK_TYPE, child.stack_id, {})
+            for child in self.store.load_all()
+            if child.parent == name and child.stack_id not in known
+        ]
 
     def delete_resource(
         self, stack: StackArtifact, entry: ResourceState, phase: str, request_id: str | None = None

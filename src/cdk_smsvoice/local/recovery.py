@@ -122,7 +122,10 @@ def _recover_create(deployer: "Deployer", stack: "StackArtifact", intent: Intent
         )
         _save(deployer, stack, intent, _Forget())
         return
-    presence = deployer.prober(kind, wanted, stack.account, stack.region)
+    try:
+        presence = deployer.prober(kind, wanted, stack.account, stack.region)
+    except Exception as error:  # the intent stays: the next run tries again
+        raise HandlerError(f"{lid}: cannot read whether set {wanted} exists: {error}", "") from None
     if kind == V2_TYPE:
         ours = presence.exists and presence.owner == owner_id(deployer.stack_id(stack), lid)
     else:

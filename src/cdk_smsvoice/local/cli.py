@@ -44,10 +44,13 @@ class _Endpoint:
     next run sees the same sets.
     """
 
-    def __init__(self, url: str | None, data_dir: Path, resources: ExitStack) -> None:
+    def __init__(
+        self, url: str | None, data_dir: Path, resources: ExitStack, progress: Progress
+    ) -> None:
         self._url = url
         self._data_dir = data_dir
         self._resources = resources
+        self._progress = progress
         self._lock = threading.Lock()
 
     def __call__(self) -> str:
@@ -62,9 +65,8 @@ class _Endpoint:
                 except Exception as error:
                     raise HandlerError(f"cannot start the embedded emulator: {error}", "") from None
                 self._url = str(emulator.endpoint_url)
-                print(
-                    f"embedded SMS and Voice emulator at {self._url} (data in {self._data_dir})",
-                    file=sys.stderr,
+                self._progress.note(
+                    "emulator", f"embedded, at {self._url} (data in {self._data_dir})"
                 )
             return self._url
 
@@ -199,6 +201,8 @@ def _run(args: argparse.Namespace, store: StateStore) -> int:
         stacks = []
     else:
         stacks = read_assembly(args.cdk_out)
+    if not stacks:
+        print(f"note: {args.cdk_out} holds no stack", file=sys.stderr)
     extend = None if args.exclusively else "upstream" if deploying else "downstream"
     selected = select(stacks, args.stacks, extend)
     leftovers = [] if deploying else orphans(stacks, store, args.stacks)
@@ -209,7 +213,7 @@ def _run(args: argparse.Namespace, store: StateStore) -> int:
     if args.endpoint is None:
         from ..emulator import Emulator  # noqa: F401  (fail now, not in the first call)
     with ExitStack() as resources, Progress() as progress:
-        endpoint = _Endpoint(args.endpoint, args.state_dir / "emulator", resources)
+        endpoint = _Endpoint(args.endpoint, args.state_dir / "emulator", resources, progress)
 
         def invoker(
             function: HandlerFunction, event: Mapping[str, Any], region: str

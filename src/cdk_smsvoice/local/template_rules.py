@@ -56,6 +56,9 @@ def check_template(path: Path, template: Any) -> None:
             f"(CloudFormation needs at least one resource), got {got}"
         )
     parameters = template.get("Parameters") or {}
+    for name, output in (template.get("Outputs") or {}).items():
+        if not isinstance(output, dict) or "Value" not in output:
+            raise AssemblyError(f"{path}: output {name} must be a mapping with a Value")
     for logical_id, resource in resources.items():
         where = f"{path}: resource {logical_id}"
         if not isinstance(resource, dict):

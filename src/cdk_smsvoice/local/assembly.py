@@ -176,7 +176,7 @@ def _stack(
     if not (isinstance(dependencies, list) and all(isinstance(d, str) for d in dependencies)):
         raise AssemblyError(f"{where}: 'dependencies' must be a list of artifact ids")
     account, region = _environment(where, artifact.get("environment", ""))
-    return StackArtifact(
+    stack = StackArtifact(
         artifact_id=artifact_id,
         stack_name=stack_name,
         account=account,
@@ -186,6 +186,16 @@ def _stack(
         dependencies=tuple(dependencies),
         nested=_nested_templates(directory, template, stack_name),
     )
+    _check_deeper(stack, 1)
+    return stack
+
+
+def _check_deeper(stack: StackArtifact, depth: int) -> None:
+    """Read (and so check) the templates of nested stacks at every depth, now."""
+    if depth > MAX_NESTING:
+        raise AssemblyError(f"stack {stack.stack_name}: nested stacks deeper than {MAX_NESTING}")
+    for logical_id in stack.nested:
+        _check_deeper(stack.nested_stack(logical_id, {}), depth + 1)
 
 
 def _nested_templates(

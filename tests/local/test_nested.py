@@ -10,9 +10,13 @@ from typing import Any
 import boto3
 import pytest
 from crash_app import synth_nested
+from local_support import Local, hand_template, set_properties, write_assembly
 
 from cdk_smsvoice.emulator import Emulator
+from cdk_smsvoice.local.assembly import read_assembly
 from cdk_smsvoice.local.cli import main
+from cdk_smsvoice.local.engine import Deployer
+from cdk_smsvoice.local.report import Progress
 from cdk_smsvoice.local.state import StateStore
 
 
@@ -126,3 +130,63 @@ def test_a_run_killed_inside_a_nested_stack_is_destroyed_then_redeployed(
         code, out, err = finish(cli("deploy", nested_app, state, *endpoint))
         assert code == 0, out + err
         assert set(v2_sets(emulator)) == {"outer", "outer-inner", "outer-inner-user"}
+
+
+def nested_assembly(local: Local, parent: dict[str, Any], child: dict[str, Any]) -> None:
+    """Write the parent (with the nested template beside it) as the assembly of ``local``."""
+    (local.root / "cdk.out").mkdir()
+    (local.root / "cdk.out" / "Child.nested.template.json").write_text(json.dumps(child))
+    write_assembly(local.root / "cdk.out", {"Parent": parent})
+
+
+def nested_resource(**parameters: Any) -> dict[str, Any]:
+    return {
+        "Type": "AWS::CloudFormation::Stack",
+        "Properties": {"TemplateURL": "https://example/x.json", "Parameters": parameters},
+        "Metadata": {"aws:asset:path": "Child.nested.template.json"},
+    }
+
+
+def test_outputs_of_a_nested_stack_without_sets_resolve_in_the_parent(local: Local) -> None:
+    child = {
+        "Parameters": {"Prefix": {"Type": "String"}},
+        "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
+        "Outputs": {"Name": {"Value": {"Fn::Join": ["-", [{"Ref": "Prefix"}, "set"]]}}},
+    }
+    parent = hand_template({"A": {"Properties": set_properties("unused")}})
+    parent["Resources"]["A"]["Properties"]["ConfigurationSetName"] = {
+        "Fn::GetAtt": ["Child", "Outputs.Name"]
+    }
+    parent["Resources"]["Child"] = nested_resource(Prefix="from-parent")
+    nested_assembly(local, parent, child)
+    deployer = Deployer(
+        read_assembly(local.root / "cdk.out"), local.store, local.handler, Progress()
+    )
+    (result,) = deployer.deploy()
+    assert result.status == "CREATE_COMPLETE"
+    assert [c.properties["ConfigurationSetName"] for c in local.handler.calls] == [
+        "from-parent-set"
+    ]
+    assert [s.stack_name for s in local.store.load_all()] == ["Parent"]  # nothing to record
+
+
+def test_a_failure_in_the_parent_rolls_the_nested_stack_back(local: Local) -> None:
+    child = hand_template({"Inner": {"Properties": set_properties("inner")}})
+    child["Parameters"] = {"Unused": {"Type": "String", "Default": "x"}}
+    parent = hand_template({"Late": {"Properties": set_properties("late"), "DependsOn": ["Child"]}})
+    parent["Resources"]["Child"] = nested_resource()
+    nested_assembly(local, parent, child)
+    local.handler.fail_when = lambda call: "refused" if call.logical_id == "Late" else None
+    deployer = Deployer(
+        read_assembly(local.root / "cdk.out"), local.store, local.handler, Progress()
+    )
+    (result,) = deployer.deploy()
+    assert result.status == "ROLLBACK_COMPLETE"
+    assert local.handler.summary() == [
+        ("Create", "Inner", None),
+        ("Create", "Late", None),
+        ("Delete", "Inner", "inner"),
+    ]
+    (nested,) = result.nested
+    assert nested.status == "ROLLBACK_COMPLETE"
+    assert local.store.load_all() == []

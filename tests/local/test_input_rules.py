@@ -129,6 +129,10 @@ CASES: dict[str, tuple[Edit, list[str]]] = {
         resources(lambda r: r["A"].pop("Type")),
         ["resource A has no Type"],
     ),
+    "logical id with a path": (
+        resources(lambda r: r.__setitem__("../x", r.pop("A"))),
+        ["logical id '../x' is invalid"],
+    ),
     "Properties a list": (
         resources(lambda r: r["A"].__setitem__("Properties", [])),
         ["resource A: Properties must be a mapping"],

@@ -4,6 +4,7 @@ the configuration set resources' properties must have, each refused with an
 """
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 STACK_TYPE = "AWS::CloudFormation::Stack"
 SET_TYPES = frozenset({"Custom::SmsVoiceV2ConfigurationSet", "Custom::SmsVoiceV1ConfigurationSet"})
 _SECTIONS = ("Parameters", "Conditions", "Mappings", "Outputs", "Metadata")
+_LOGICAL_ID = re.compile(r"[A-Za-z0-9]{1,255}")
 _SINKS = ("CloudWatchLogsDestination", "KinesisFirehoseDestination", "SnsDestination")
 
 
@@ -61,6 +63,11 @@ def check_template(path: Path, template: Any) -> None:
             raise AssemblyError(f"{path}: output {name} must be a mapping with a Value")
     for logical_id, resource in resources.items():
         where = f"{path}: resource {logical_id}"
+        if not _LOGICAL_ID.fullmatch(logical_id):
+            raise AssemblyError(
+                f"{path}: logical id {logical_id!r} is invalid: CloudFormation logical ids are "
+                "1 to 255 letters and digits"
+            )
         if not isinstance(resource, dict):
             raise AssemblyError(f"{where} must be a mapping, got {kind_of(resource)}")
         if not isinstance(resource.get("Type"), str) or not resource["Type"]:

@@ -5,7 +5,7 @@ templates included), environments and dependencies. Malformed input is refused w
 
 import hashlib
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 from typing import Any
@@ -65,10 +65,6 @@ class StackArtifact:
             parent=self.stack_name,
             parameters=dict(parameters),
         )
-
-    def without_template(self) -> "StackArtifact":
-        """The stack with an empty template (what destroying it from its state needs)."""
-        return replace(self, template={}, nested={})
 
 
 def nested_stack_name(parent_name: str, logical_id: str) -> str:

@@ -11,17 +11,15 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .physical import Described, StackEnvironment, describe
+from .template_rules import SET_TYPES, STACK_TYPE
 
-CUSTOM_TYPES = frozenset(
-    {"Custom::SmsVoiceV2ConfigurationSet", "Custom::SmsVoiceV1ConfigurationSet"}
-)
+__all__ = ["CUSTOM_TYPES", "STACK_TYPE", "ResolutionError", "Resolver", "stringify"]
+
+CUSTOM_TYPES = SET_TYPES
 """The resource types local deploy runs through the handler."""
 
 NO_VALUE: Any = type("NoValue", (), {"__repr__": lambda _: "AWS::NoValue"})()
 """What ``Ref: AWS::NoValue`` resolves to: the enclosing key or list item is left out."""
-
-STACK_TYPE = "AWS::CloudFormation::Stack"
-"""A nested stack: ``Ref`` is its stack id, ``Fn::GetAtt`` ``Outputs.<Name>`` its outputs."""
 
 CustomLookup = Callable[[str], tuple[str, Mapping[str, Any]] | None]
 """The physical id and ``Data`` (for a nested stack: ``Outputs.<Name>`` values) of a custom

@@ -21,6 +21,8 @@ from rich.progress import SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
+from .template_rules import STACK_TYPE
+
 if TYPE_CHECKING:
     from .outcomes import ResourceResult, StackResult
 
@@ -33,7 +35,6 @@ _GENERATIONS = {
     "Custom::SmsVoiceV2ConfigurationSet": "v2",
     "Custom::SmsVoiceV1ConfigurationSet": "v1",
 }
-_STACK_TYPE = "AWS::CloudFormation::Stack"
 _HEADER = ("RESOURCE", "API", "CONFIGURATION SET / SINK", "EVENTS", "CHANGE")
 _RATIOS = {"RESOURCE": 2, "CONFIGURATION SET / SINK": 3, "EVENTS": 4, "CHANGE": 2, "STATUS": 2}
 """How the columns that wrap share a narrow terminal."""
@@ -98,7 +99,7 @@ class Progress:
         if detail:
             line.append(f" | {detail}")
         self._write(line)
-        if resource_type != _STACK_TYPE and not status.endswith("IN_PROGRESS"):
+        if resource_type != STACK_TYPE and not status.endswith("IN_PROGRESS"):
             with self._lock:
                 self._done += 1
                 if self._live is not None and self._task is not None:
@@ -219,7 +220,7 @@ def _stack_tables(
     """``(title, rows)`` of a stack's sets, then of its nested stacks, titled
     ``<label>/<logical id>`` (under their parent).
     """
-    sets = [r for r in resources if r.resource_type != _STACK_TYPE]
+    sets = [r for r in resources if r.resource_type != STACK_TYPE]
     rows = [row for r in sets for row in _rows(r)]
     tables = [(label, rows)] if rows else []
     for logical_id, child in nested:
@@ -287,7 +288,7 @@ def _summary(stack: "StackResult", label: str) -> list[str]:
     counts = Counter(
         r.change
         for r in stack.resources
-        if r.change != "unchanged" and r.resource_type != _STACK_TYPE
+        if r.change != "unchanged" and r.resource_type != STACK_TYPE
     )
     detail = ", ".join(f"{n} {change}" for change, n in counts.items())
     line = f"{label}: {stack.status}" + (f" ({detail})" if detail else "")
@@ -361,7 +362,7 @@ def results_json(results: Iterable["StackResult"]) -> dict[str, Any]:
             "failed": result.failed,
             "reason": result.reason or None,
             "resources": [
-                _resource_json(r) for r in result.resources if r.resource_type != _STACK_TYPE
+                _resource_json(r) for r in result.resources if r.resource_type != STACK_TYPE
             ],
             "nested": [stack(child) for child in result.nested],
         }
@@ -379,7 +380,7 @@ def status_json(entries: Iterable[StatusEntry]) -> dict[str, Any]:
             "status": entry.status,
             "orphaned": entry.orphaned,
             "resources": [
-                _resource_json(r) for r in entry.resources if r.resource_type != _STACK_TYPE
+                _resource_json(r) for r in entry.resources if r.resource_type != STACK_TYPE
             ],
             "nested": [stack(child, lid) for lid, child in entry.nested],
         }

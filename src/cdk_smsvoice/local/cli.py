@@ -174,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
             return _status(args, StateStore(args.state_dir))
         with _handlers_die_with_us(), StateLock(args.state_dir):
             store = StateStore(args.state_dir)
+            store.remove_temporaries()
             if args.command == "status":
                 return _status(args, store)
             return _run(args, store)

@@ -159,3 +159,11 @@ class StateStore:
         """Forget the stack."""
         self.path(stack_name).unlink(missing_ok=True)
         fsync_directory(self.directory)
+
+    def remove_temporaries(self) -> None:
+        """Delete the temporary files of atomic writes that a killed run left behind (call
+        with the state directory's lock held: no write is in flight then).
+        """
+        if self.directory.is_dir():
+            for path in self.directory.glob(".*.json.*.tmp"):
+                path.unlink(missing_ok=True)

@@ -155,6 +155,8 @@ def _handlers_die_with_us() -> Iterator[None]:
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         kill_running()
+        if sys.stderr.isatty():
+            sys.stderr.write("\x1b[?25h")  # the progress display hid the cursor
         print(f"\ninterrupted (signal {signum}); the next run resumes", file=sys.stderr)
         os._exit(128 + signum)
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from local_support import V1, Call, Local, hand_template, set_properties
 
+from cdk_smsvoice.local.cli import main
 from cdk_smsvoice.local.probe import SetPresence, owner_id
 from cdk_smsvoice.local.state import StackState
 
@@ -202,3 +203,15 @@ def test_an_interrupted_replacement_moves_the_old_set_to_cleanup(
     assert ("Create", "A", None) not in local.handler.summary()
     assert set(world.sets) == {"new"}
     assert result.status == "UPDATE_COMPLETE"
+
+
+def test_status_reports_the_interrupted_operations(
+    local: Local, world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    crash = Crash(local, world, at=lambda c: c.request_type == "Create")
+    local.handler.on_call = crash
+    deploy(local, world, hand_template(one("A", "a")))
+    crash.restore()
+    capsys.readouterr()
+    assert main(["status", "--state-dir", str(local.root / "state")]) == 0
+    assert "1 interrupted operation(s) to resume" in capsys.readouterr().out

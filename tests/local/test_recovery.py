@@ -215,3 +215,17 @@ def test_status_reports_the_interrupted_operations(
     capsys.readouterr()
     assert main(["status", "--state-dir", str(local.root / "state")]) == 0
     assert "1 interrupted operation(s) to resume" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("stack_name", ["App", "A" * 128])
+def test_the_ownership_tag_recovery_expects_is_the_one_the_handler_writes(
+    stack_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib
+
+    from cdk_smsvoice.handler_paths import HANDLER_DIR
+
+    monkeypatch.syspath_prepend(str(HANDLER_DIR))
+    lifecycle = importlib.import_module("smsvoice_handler.lifecycle")
+    stack_id = f"arn:aws:cloudformation:us-east-1:123456789012:stack/{stack_name}/uuid"
+    assert owner_id(stack_id, "Set") == lifecycle.owner_id(stack_id, "Set")

@@ -217,9 +217,9 @@ def test_status_reports_the_interrupted_operations(
     assert "1 interrupted operation(s) to resume" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("stack_name", ["App", "A" * 128])
+@pytest.mark.parametrize(("stack_name", "logical_id"), [("App", "Set"), ("A" * 128, "L" * 200)])
 def test_the_ownership_tag_recovery_expects_is_the_one_the_handler_writes(
-    stack_name: str, monkeypatch: pytest.MonkeyPatch
+    stack_name: str, logical_id: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import importlib
 
@@ -228,4 +228,6 @@ def test_the_ownership_tag_recovery_expects_is_the_one_the_handler_writes(
     monkeypatch.syspath_prepend(str(HANDLER_DIR))
     lifecycle = importlib.import_module("smsvoice_handler.lifecycle")
     stack_id = f"arn:aws:cloudformation:us-east-1:123456789012:stack/{stack_name}/uuid"
-    assert owner_id(stack_id, "Set") == lifecycle.owner_id(stack_id, "Set")
+    expected = lifecycle.owner_id(stack_id, logical_id)
+    assert owner_id(stack_id, logical_id) == expected
+    assert expected.startswith("sha256:") == (logical_id != "Set")

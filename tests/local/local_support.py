@@ -164,7 +164,13 @@ class Local:
 
     def deployer(self, templates: Mapping[str, Mapping[str, Any]], **kwargs: Any) -> Deployer:
         stacks = write_assembly(self.root / "cdk.out", templates, kwargs.pop("dependencies", None))
-        return Deployer(stacks, self.store, self.handler, Progress(kwargs.pop("stream", None)))
+        return Deployer(
+            stacks,
+            self.store,
+            self.handler,
+            Progress(kwargs.pop("stream", None)),
+            prober=kwargs.pop("prober", None),
+        )
 
     def deploy(self, templates: Mapping[str, Mapping[str, Any]], **kwargs: Any) -> Any:
         self.handler.calls.clear()

@@ -51,7 +51,7 @@ def test_deploy_redeploy_status_destroy_with_the_embedded_emulator(
     assert "SmsVoiceReference: CREATE_COMPLETE (2 created)" in out
     assert "Consumer: CREATE_COMPLETE (1 created)" in out
     assert "Producer: no SMS and Voice configuration sets" in out
-    assert "UnansweredCalls  firehose" in out
+    assert "└ UnansweredCalls" in out and "firehose" in out
     state = StateStore(tmp_path).load("SmsVoiceReference")
     assert state is not None
     with Emulator(data_dir=tmp_path / "emulator") as emulator:
@@ -75,7 +75,11 @@ def test_deploy_redeploy_status_destroy_with_the_embedded_emulator(
     assert main(["status", "--state-dir", str(tmp_path)]) == 0
     status = capsys.readouterr().out
     assert f"SmsVoiceReference: CREATE_COMPLETE ({state.stack_id})" in status
-    assert V1_SET in status and "deployed" in status
+    assert "deployed" in status
+    assert main(["status", "--json", "--state-dir", str(tmp_path)]) == 0
+    stacks = {s["stack"]: s for s in json.loads(capsys.readouterr().out)["stacks"]}
+    names = {r["configuration_set_name"] for r in stacks["SmsVoiceReference"]["resources"]}
+    assert names == {V1_SET, V2_SET}
 
     assert main(["destroy", *options]) == 0
     out = capsys.readouterr().out

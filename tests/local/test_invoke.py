@@ -2,7 +2,12 @@
 environment and timeout, the response on stdout and the log on stderr."""
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import textwrap
+import time
 from pathlib import Path
 from typing import Any
 
@@ -120,3 +125,61 @@ def test_a_crash_without_response_is_a_failure(tmp_path: Path) -> None:
     function = probe(tmp_path, "import os\ndef handle(event, context):\n    os._exit(3)\n")
     with pytest.raises(HandlerError, match="exited with code 3 without a response"):
         invoke(function, event("Create"), endpoint_url=UNUSED_ENDPOINT, region="us-east-1")
+
+
+def _pid_of_sleeper(pid_file: Path, parent: "subprocess.Popen[bytes]") -> int:
+    deadline = time.monotonic() + 30
+    while not pid_file.exists() or not pid_file.read_text().strip():
+        assert parent.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    return int(pid_file.read_text())
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.parametrize("how", ["sigkill", "sigterm"])
+def test_the_handler_dies_with_the_process_that_invoked_it(tmp_path: Path, how: str) -> None:
+    """A SIGKILLed run cannot clean up: the handler's parent-death signal ends it. SIGTERM
+    and SIGINT go through the CLI's handler, which kills the handlers' process groups."""
+    pid_file = tmp_path / "pid"
+    probe(
+        tmp_path,
+        f"""
+        import os, time
+        def handle(event, context):
+            open({str(pid_file)!r}, "w").write(str(os.getpid()))
+            time.sleep(120)
+        """,
+    )
+    script = textwrap.dedent(
+        f"""
+        import signal, os, sys
+        from pathlib import Path
+        from cdk_smsvoice.local.invoke import HandlerFunction, invoke, kill_running
+        def stop(signum, frame):
+            kill_running()
+            os._exit(1)
+        signal.signal(signal.SIGTERM, stop)
+        function = HandlerFunction("probe-fn", Path({str(tmp_path)!r}), "probe.handle", 300, {{}})
+        invoke(function, {{"RequestId": "r"}}, endpoint_url="http://127.0.0.1:9", region="x")
+        """
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        child = _pid_of_sleeper(pid_file, parent)
+        assert os.getpgid(child) == child  # a process group of its own
+        parent.send_signal(signal.SIGKILL if how == "sigkill" else signal.SIGTERM)
+        parent.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while _alive(child) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(child)
+    finally:
+        parent.kill()
+        parent.wait()

@@ -1,5 +1,7 @@
 """The final table and the command line's answers to bad input."""
 
+import io
+import json
 from pathlib import Path
 
 import pytest
@@ -8,7 +10,7 @@ from local_support import V2, Local, hand_template, set_properties
 from cdk_smsvoice.local.cli import EXIT_USAGE, main
 from cdk_smsvoice.local.engine import ResourceResult, StackResult
 from cdk_smsvoice.local.intrinsics import stringify
-from cdk_smsvoice.local.report import changed_fields, render_results
+from cdk_smsvoice.local.report import Progress, changed_fields, render_results, results_json
 
 
 def test_update_rows_say_which_fields_and_destinations_changed() -> None:
@@ -31,30 +33,22 @@ def test_update_rows_say_which_fields_and_destinations_changed() -> None:
         "Gone": "removed",
     }
     result = StackResult("App", "UPDATE_COMPLETE", [ResourceResult("A", V2, "updated", new, old)])
-    lines = render_results([result]).splitlines()
-    assert lines[0].split() == [
-        "STACK", "RESOURCE", "API", "CONFIGURATION", "SET", "DESTINATION", "SINK", "ENABLED",
-        "EVENTS", "CHANGE",
-    ]  # fmt: skip
+    lines = render_results([result], width=200).splitlines()
+    assert lines[0] == "App:"
     assert lines[1].split() == [
-        "App",
-        "A",
-        "v2",
-        "s",
-        "updated:",
-        "DefaultMessageType,",
-        "destinations",
-    ]
-    assert lines[2].split() == [
+        "RESOURCE", "API", "CONFIGURATION", "SET", "/", "SINK", "EVENTS", "CHANGE",
+    ]  # fmt: skip
+    assert lines[3].split() == ["A", "v2", "s", "updated:", "DefaultMessageType,", "destinations"]
+    assert lines[4].split() == [
+        "└",
         "Topic",
         "sns",
-        "yes",
         "TEXT_DELIVERED",
         "changed:",
         "MatchingEventTypes",
     ]
-    assert lines[3].split() == ["Logs", "cloudwatch-logs", "no", "ALL", "added"]
-    assert lines[4].split() == ["Gone", "sns", "yes", "ALL", "removed"]
+    assert lines[5].split() == ["└", "Logs", "logs,", "disabled", "ALL", "added"]
+    assert lines[6].split() == ["└", "Gone", "sns", "ALL", "removed"]
     assert lines[-1] == "App: UPDATE_COMPLETE (1 updated)"
 
 
@@ -84,3 +78,49 @@ def test_progress_lines_name_stack_status_type_and_logical_id(
         ("App", "CREATE_COMPLETE", "AWS::CloudFormation::Stack", "App"),
     ]
     assert all(f[1].endswith("s") for f in fields)
+
+
+def test_the_table_fits_the_width_folding_long_names_and_plain_text_has_no_control_codes() -> None:
+    long_name = "a-very-long-configuration-set-name-" + "x" * 29
+    props = stringify(set_properties(long_name, ["TEXT_DELIVERED", "TEXT_BLOCKED", "VOICE_ALL"]))
+    result = StackResult(
+        "A" * 100,
+        "CREATE_COMPLETE",
+        [ResourceResult("LogicalId" + "9" * 60, V2, "created", props)],
+        nested=[
+            StackResult("Child", "CREATE_COMPLETE", [ResourceResult("Inner", V2, "created", props)])
+        ],
+    )
+    result.nested[0].logical_id = "ChildNestedStackResource"
+    for width in (60, 80, 120):
+        text = render_results([result], width=width)
+        table, summary = text.split("\n\n")
+        assert max(len(line) for line in table.splitlines()) <= width
+        assert "\x1b" not in text
+        assert "a-very-long" in table and ("x" * 29 in table) == (width >= 120)  # folded
+    wide = render_results([result], width=200).split("\n\n")[0]
+    titles = [line for line in wide.splitlines() if line.endswith(":")]
+    assert titles == [f"{'A' * 100}:", f"{'A' * 100}/ChildNestedStackResource:"]
+    assert summary.splitlines() == [
+        f"{'A' * 100}: CREATE_COMPLETE (1 created)",
+        f"{'A' * 100}/ChildNestedStackResource: CREATE_COMPLETE (1 created)",
+    ]
+    document = results_json([result])
+    (stack,) = document["stacks"]
+    assert stack["resources"][0]["configuration_set_name"] == long_name
+    assert stack["resources"][0]["destinations"][0]["events"] == [
+        "TEXT_DELIVERED",
+        "TEXT_BLOCKED",
+        "VOICE_ALL",
+    ]
+    assert stack["nested"][0]["logical_id"] == "ChildNestedStackResource"
+    json.dumps(document)
+
+
+def test_progress_on_a_pipe_is_plain_lines(local: Local) -> None:
+    stream = io.StringIO()
+    with Progress(stream) as progress:
+        progress.event("App", "CREATE_FAILED", V2, "A", "reason [with brackets]")
+    assert (
+        stream.getvalue() == f"App |   0.0s | CREATE_FAILED | {V2} | A | reason [with brackets]\n"
+    )

@@ -67,3 +67,12 @@ def test_unreadable_state_is_a_clear_error(tmp_path: Path) -> None:
     store.path("App").write_text(json.dumps({"version": 99}))
     with pytest.raises(ValueError, match=r"App\.json: unreadable state"):
         store.load("App")
+
+
+def test_temporaries_a_killed_write_left_are_removed(tmp_path: Path) -> None:
+    store = StateStore(tmp_path)
+    store.directory.mkdir(parents=True)
+    (store.directory / ".App.json.abc123.tmp").write_text("{")
+    (store.directory / "App.json").write_text("{}")
+    store.remove_temporaries()
+    assert [p.name for p in store.directory.iterdir()] == ["App.json"]

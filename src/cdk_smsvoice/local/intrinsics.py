@@ -11,17 +11,19 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .physical import Described, StackEnvironment, describe
+from .template_rules import SET_TYPES, STACK_TYPE
 
-CUSTOM_TYPES = frozenset(
-    {"Custom::SmsVoiceV2ConfigurationSet", "Custom::SmsVoiceV1ConfigurationSet"}
-)
+__all__ = ["CUSTOM_TYPES", "STACK_TYPE", "ResolutionError", "Resolver", "stringify"]
+
+CUSTOM_TYPES = SET_TYPES
 """The resource types local deploy runs through the handler."""
 
 NO_VALUE: Any = type("NoValue", (), {"__repr__": lambda _: "AWS::NoValue"})()
 """What ``Ref: AWS::NoValue`` resolves to: the enclosing key or list item is left out."""
 
 CustomLookup = Callable[[str], tuple[str, Mapping[str, Any]] | None]
-"""The physical id and ``Data`` of a custom resource of this stack, or None if it has none."""
+"""The physical id and ``Data`` (for a nested stack: ``Outputs.<Name>`` values) of a custom
+resource or nested stack of this stack, or None if it has none."""
 
 ImportLookup = Callable[[str], Any]
 """The value of an export of another stack; raises ``ResolutionError`` when there is none."""
@@ -58,10 +60,13 @@ class Resolver:
         *,
         custom: CustomLookup,
         imports: ImportLookup,
+        parameters: Mapping[str, Any] | None = None,
     ) -> None:
-        """``custom`` answers for the stack's custom resources, ``imports`` for
-        ``Fn::ImportValue``.
+        """``custom`` answers for the stack's custom resources and nested stacks, ``imports``
+        for ``Fn::ImportValue``; ``parameters`` are the values given (a nested stack's, from
+        its parent; default: none, each parameter takes its Default).
         """
+        self._given: Mapping[str, Any] = parameters or {}
         self.env = env
         self._resources: Mapping[str, Any] = template.get("Resources") or {}
         self._parameters: Mapping[str, Any] = template.get("Parameters") or {}
@@ -107,6 +112,17 @@ class Resolver:
             return True
         with self._lock:
             return self._condition(condition, logical_id)
+
+    def outputs(self) -> dict[str, Any]:
+        """The stack's outputs as its parent's ``Fn::GetAtt`` sees them: ``Outputs.<Name>``."""
+        with self._lock:
+            found: dict[str, Any] = {}
+            for name, output in self._outputs.items():
+                where = f"Outputs.{name}"
+                if "Condition" in output and not self._condition(output["Condition"], where):
+                    continue
+                found[where] = stringify(self._resolve(output.get("Value"), where))
+            return found
 
     def export_value(self, export_name: str) -> tuple[bool, Any]:
         """``(True, value)`` of this stack's output exported as ``export_name``, else
@@ -184,9 +200,12 @@ class Resolver:
         kind = str(parameter.get("Type", "String"))
         if kind.startswith("AWS::SSM::Parameter::Value"):
             raise self._error(where, expression, f"SSM parameter {name} has no value locally")
-        if "Default" not in parameter:
-            raise self._error(where, expression, f"parameter {name} has no Default")
-        default = parameter["Default"]
+        if name in self._given:
+            default = self._given[name]
+        elif "Default" not in parameter:
+            raise self._error(where, expression, f"parameter {name} has no value and no Default")
+        else:
+            default = parameter["Default"]
         if kind == "CommaDelimitedList" or kind.startswith("List<"):
             return [item.strip() for item in str(default).split(",")]
         return default
@@ -197,7 +216,7 @@ class Resolver:
             raise self._error(where, expression, f"no resource or parameter {logical_id}")
         if not self.is_present(logical_id):
             raise self._error(where, expression, f"{logical_id} is excluded by its Condition")
-        if resource.get("Type") in CUSTOM_TYPES:
+        if resource.get("Type") in CUSTOM_TYPES or resource.get("Type") == STACK_TYPE:
             outputs = self._custom(logical_id)
             if outputs is None:
                 raise self._error(where, expression, f"{logical_id} has not been deployed")
@@ -231,7 +250,13 @@ class Resolver:
         if attribute not in described.attributes:
             resource_type = self._resources[logical_id].get("Type")
             known = ", ".join(sorted(described.attributes)) or "none"
-            source = "its handler's response Data" if resource_type in CUSTOM_TYPES else "local"
+            source = (
+                "its handler's response Data"
+                if resource_type in CUSTOM_TYPES
+                else "its outputs"
+                if resource_type == STACK_TYPE
+                else "local"
+            )
             raise self._error(
                 where,
                 expression,

@@ -3,12 +3,21 @@ Python process per invocation, with the function's timeout and environment, agai
 endpoint.
 
 The interpreter is the one running local deploy, not the function's ``Runtime``.
+
+A handler process never outlives the run that started it: it runs in a process group of its
+own (killed as a whole on timeout and by ``kill_running``), and its first act is to ask the
+kernel for SIGKILL when its parent dies (``prctl(PR_SET_PDEATHSIG)``, through ctypes), then to
+exit if the parent is already gone. So a deploy killed with SIGKILL takes its handlers with it,
+and the write-ahead intents in the state tell the next run what they may have done.
 """
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +36,15 @@ LOG_TAIL_LINES = 40
 _PACKAGED_TIMEOUT = 600.0
 """The provider's function timeout (``HANDLER_TIMEOUT``)."""
 _BOOTSTRAP = r"""
-import importlib, json, logging, sys, time, traceback
+import ctypes, os, signal, sys
+PR_SET_PDEATHSIG = 1
+try:
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+except (AttributeError, OSError):
+    pass  # not Linux: the process group is what ends it
+if os.getppid() != int(sys.argv[6]):
+    os._exit(137)  # the run died before the parent-death signal was armed
+import importlib, json, logging, time, traceback
 asset_dir, entry, timeout, function_name, request_id = sys.argv[1:6]
 deadline = time.monotonic() + float(timeout)
 response_stream, sys.stdout = sys.stdout, sys.stderr
@@ -190,6 +207,7 @@ def invoke(
         str(function.timeout),
         function.function_name,
         str(event.get("RequestId", "")),
+        str(os.getpid()),
     ]
     with subprocess.Popen(
         arguments,
@@ -199,16 +217,25 @@ def invoke(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        process_group=0,
     ) as process:
+        with _RUNNING_LOCK:
+            _RUNNING.add(process)
         try:
             stdout, logs = process.communicate(json.dumps(event), timeout=function.timeout)
         except subprocess.TimeoutExpired:
-            process.kill()
+            _kill_group(process)
             _, logs = process.communicate()
             raise HandlerError(
                 f"{function.function_name}: Task timed out after {function.timeout:.2f} seconds",
                 logs,
             ) from None
+        except BaseException:
+            _kill_group(process)
+            raise
+        finally:
+            with _RUNNING_LOCK:
+                _RUNNING.discard(process)
     try:
         answer = json.loads(stdout) if stdout.strip() else None
     except json.JSONDecodeError:
@@ -222,6 +249,24 @@ def invoke(
         "without a response",
         logs,
     )
+
+
+_RUNNING: set["subprocess.Popen[str]"] = set()
+_RUNNING_LOCK = threading.Lock()
+
+
+def _kill_group(process: "subprocess.Popen[str]") -> None:
+    """SIGKILL the handler's process group (it leads it)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def kill_running() -> None:
+    """SIGKILL every handler process this process has running (on SIGINT or SIGTERM)."""
+    with _RUNNING_LOCK:
+        running = list(_RUNNING)
+    for process in running:
+        _kill_group(process)
 
 
 def _account(event: Mapping[str, Any]) -> str:

@@ -22,6 +22,7 @@ A failure of the emulator itself is logged with its traceback and answered 500
 from __future__ import annotations
 
 import ipaddress
+from http import HTTPStatus
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -76,7 +77,8 @@ def render_server_error(status: int, message: str, headers: Mapping[str, str], p
         431: "RequestHeaderFieldsTooLargeException",
     }
     default = "ValidationException" if api == "v2" else "BadRequestException"
-    return refusal(api, status, codes.get(status, default), f"Bad request: {message}")
+    reason = HTTPStatus(status).phrase
+    return refusal(api, status, codes.get(status, default), f"{reason}: {message}")
 
 
 class EmulatorApp:

@@ -22,7 +22,9 @@ DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
 MAX_REGION_LENGTH = 32
 _ACCOUNT = re.compile(r"[0-9]{12}", re.ASCII)
-_CREDENTIAL = re.compile(r"Credential=([^/,\s]*)/([^/,\s]*)/([^/,\s]*)/([^/,\s]*)/")
+_CREDENTIAL = re.compile(
+    r"Credential=([^/,\s]*)/([^/,\s]*)/([^/,\s]*)/([^/,\s]*)/aws4_request(?:[,\s]|$)"
+)
 
 
 class IdentityError(ValueError):
@@ -74,7 +76,9 @@ def from_authorization(authorization: str) -> Identity:
     match = _CREDENTIAL.search(authorization)
     if match is None:
         if "Credential=" in authorization:
-            raise IdentityError("the SigV4 credential scope is not <key>/<date>/<region>/<service>")
+            raise IdentityError(
+                "the SigV4 credential is not <key>/<date>/<region>/<service>/aws4_request"
+            )
         return Identity(DEFAULT_ACCOUNT, DEFAULT_REGION)
     key_id, _, region, _ = match.groups()
     account = key_id if _ACCOUNT.fullmatch(key_id) else DEFAULT_ACCOUNT

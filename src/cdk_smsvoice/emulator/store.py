@@ -1,6 +1,6 @@
 """Durable state under the emulator's data directory.
 
-A service's state is one JSON file, replaced atomically (write a temporary file, fsync, rename,
+A service's state is one compact JSON file, replaced atomically (write a temporary file, fsync, rename,
 fsync the directory) before a change is acknowledged, so a crash between requests loses nothing
 that was answered; temporary files a crash leaves behind are removed at the next start
 (:func:`remove_temporary_files`). Messages and event records are JSON lines appended and fsynced;
@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import threading
 from pathlib import Path
 from typing import Any
 
-from ..durable_files import fsync_directory, write_json_atomically
+from ..durable_files import fsync_directory
 
 
 class StateFileError(RuntimeError):
@@ -57,9 +58,10 @@ class StateStore:
     def save(self, name: str, state: dict[str, Any]) -> None:
         """Replace the state of service ``name`` atomically and durably."""
         path = self.state_path(name)
+        data = json.dumps(state, sort_keys=True, separators=(",", ":")).encode() + b"\n"
         with self._lock:
             path.parent.mkdir(parents=True, exist_ok=True)
-            write_json_atomically(path, state)
+            _replace_atomically(path, data)
 
     def append(self, relative: str, records: list[dict[str, Any]]) -> Path:
         """Append ``records`` as JSON lines to ``relative`` (under the data dir), durably."""
@@ -102,6 +104,24 @@ class StateStore:
                 handle.truncate(keep)
                 os.fsync(handle.fileno())
         self._repaired.add(path)
+
+
+def _replace_atomically(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data``: a reader, even after a crash, sees the old file or the
+    new one (temporary file, fsync, rename, fsync of the directory). Compact JSON goes through
+    the C encoder, so a save costs little more than its two fsyncs.
+    """
+    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+    fsync_directory(path.parent)
 
 
 def remove_temporary_files(data_dir: Path) -> list[Path]:

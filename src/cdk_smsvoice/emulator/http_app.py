@@ -22,9 +22,9 @@ A failure of the emulator itself is logged with its traceback and answered 500
 from __future__ import annotations
 
 import ipaddress
-from http import HTTPStatus
 import logging
 from collections.abc import Callable, Iterable, Mapping
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 

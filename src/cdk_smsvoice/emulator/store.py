@@ -1,8 +1,8 @@
 """Durable state under the emulator's data directory.
 
-A service's state is one compact JSON file, replaced atomically (write a temporary file, fsync, rename,
-fsync the directory) before a change is acknowledged, so a crash between requests loses nothing
-that was answered; temporary files a crash leaves behind are removed at the next start
+A service's state is one compact JSON file, replaced atomically (write a temporary file, fsync,
+rename, fsync the directory) before a change is acknowledged, so a crash between requests loses
+nothing that was answered; temporary files a crash leaves behind are removed at the next start
 (:func:`remove_temporary_files`). Messages and event records are JSON lines appended and fsynced;
 a line cut short by a crash is dropped when the file is next opened. Directories are created on
 the first write, never by a read.

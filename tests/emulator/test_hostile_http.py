@@ -231,3 +231,38 @@ def _rss(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) * 1024
     raise AssertionError("no VmRSS")
+
+
+ODD_REQUESTS = {
+    "no-host": b"GET /v1/sms-voice/configuration-sets/nope/event-destinations HTTP/1.1\r\n\r\n",
+    "absolute-form": b"GET http://127.0.0.1/v1/sms-voice/nothing HTTP/1.1\r\n"
+    b"Host: 127.0.0.1\r\n\r\n",
+    "bad-ipv6-authority": b"GET http://[::1/x HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+    "double-slash": b"GET //evil/v1/sms-voice/configuration-sets HTTP/1.1\r\n"
+    b"Host: 127.0.0.1\r\n\r\n",
+    "bad-host": b"GET /v1/sms-voice/configuration-sets HTTP/1.1\r\nHost: [::1\r\n\r\n",
+    "preflight": b"OPTIONS / HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: http://evil.example\r\n"
+    b"Access-Control-Request-Method: POST\r\n\r\n",
+    "http-1.0": b"POST / HTTP/1.0\r\nX-Amz-Target: PinpointSMSVoiceV2.Nope\r\n"
+    b"Content-Type: application/x-amz-json-1.0\r\nContent-Length: 2\r\n\r\n{}",
+    "two-content-lengths": v2_head("DescribeConfigurationSets")
+    + b"Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
+    "bad-request-line": b"HELLO\r\n\r\n",
+    "bad-target-prefix": v2_request("DescribeConfigurationSets", b"{}").replace(
+        b"PinpointSMSVoiceV2.", b"Other."
+    ),
+    "array-body": v2_request("DescribeConfigurationSets", b"[]"),
+    "huge-header": v2_head("DescribeConfigurationSets", X_Big="x" * 70_000) + b"\r\n",
+    "credential-without-scope": v2_request(
+        "DescribeConfigurationSets", b"{}", Authorization="AWS4-HMAC-SHA256 Credential=AKID"
+    ),
+}
+
+
+@pytest.mark.parametrize("request_bytes", ODD_REQUESTS.values(), ids=ODD_REQUESTS)
+def test_odd_requests_are_answered_with_a_4xx(emulator: Emulator, request_bytes: bytes) -> None:
+    answer = exchange(emulator.port, request_bytes)
+    assert 400 <= answer.status < 500, (answer.status, answer.body)
+    assert answer.error_type, answer.headers
+    assert answer.json()
+    assert emulator.snapshot() == {}

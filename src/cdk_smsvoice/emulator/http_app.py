@@ -92,19 +92,18 @@ class EmulatorApp:
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
         request = Request(environ)
-        target = environ.get("REQUEST_URI") or request.full_path
-        url = urlsplit(target)
-        api = api_of(dict(request.headers), url.path)
+        path, query = _split_target(environ.get("REQUEST_URI") or request.full_path)
+        api = api_of(dict(request.headers), path)
         try:
-            answer = self._answer(request, api, url.path, url.query)
+            answer = self._answer(request, api, path, query)
         except DropConnection:
             raise
         except Exception:  # a failure of the emulator: answered, never a dropped connection
-            LOG.exception("%s %s failed", request.method, url.path[:200])
+            LOG.exception("%s %s failed", request.method, path[:200])
             internal = INTERNAL_ERROR["v1" if api == "control" else api]
             answer = refusal(api, 500, internal, "The emulator failed; see its log.")
         status, headers, body = answer
-        LOG.info("%s %s -> %d", request.method, url.path[:200], status)
+        LOG.info("%s %s -> %d", request.method, path[:200], status)
         response = Response(body, status=status, headers=list(headers.items()))
         result: Iterable[bytes] = response(environ, start_response)
         return result
@@ -147,7 +146,7 @@ class EmulatorApp:
         return encode_response(service.model.operation_model(call.operation), result)
 
     def _cross_site(self, request: Request) -> tuple[int, str, str] | None:
-        host = urlsplit(f"//{request.headers.get('Host', '')}").hostname or ""
+        host = _host_name(request.headers.get("Host"))
         if self.loopback_only and not _is_loopback(host):
             return 403, "AccessDeniedException", f"Host {host[:100]!r} is not a loopback name."
         origin = request.headers.get("Origin")
@@ -184,6 +183,28 @@ def _content_type(request: Request, api: str) -> tuple[int, str, str] | None:
     code = "ValidationException" if api == "v2" else "BadRequestException"
     shown = "none" if given is None else repr(given[:100])
     return 415, code, f"Content-Type {shown} is not accepted here; send {wanted}."
+
+
+def _split_target(target: str) -> tuple[str, str]:
+    """Path (still URL-encoded) and query of a request target, origin or absolute form."""
+    if not target.startswith("/"):
+        try:
+            url = urlsplit(target)
+            return url.path, url.query
+        except ValueError:  # e.g. an unclosed "[" in an absolute-form authority
+            pass
+    path, _, query = target.partition("?")
+    return path, query
+
+
+def _host_name(header: str | None) -> str:
+    """The name in a ``Host`` header; none (not a browser: they always send one) is local."""
+    if header is None:
+        return "localhost"
+    try:
+        return urlsplit(f"//{header}").hostname or ""
+    except ValueError:  # e.g. "[::1" is not a host
+        return ""
 
 
 def _is_loopback(host: str) -> bool:

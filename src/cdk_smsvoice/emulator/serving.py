@@ -35,7 +35,7 @@ from waitress.adjustments import Adjustments
 from waitress.channel import HTTPChannel
 from waitress.server import TcpWSGIServer
 from waitress.task import ErrorTask, WSGITask
-from waitress.utilities import Error
+from waitress.utilities import BadRequest, Error
 from waitress.wasyncore import close_all
 
 LOG = logging.getLogger("cdk_smsvoice.emulator")
@@ -112,7 +112,11 @@ class _Channel(HTTPChannel):  # type: ignore[misc]
     def received(self, data: bytes) -> bool:
         if self.request is None:
             self.request_started = time.time()
-        result: bool = super().received(data)
+        try:
+            result: bool = super().received(data)
+        except ValueError as err:  # waitress lets urlsplit's errors out (an unclosed "[")
+            self._answer_error(BadRequest(f"the request target cannot be parsed: {err}"))
+            return False
         return result
 
     def readable(self) -> bool:
@@ -147,14 +151,20 @@ class _Channel(HTTPChannel):  # type: ignore[misc]
 
     def time_out(self) -> None:
         """Answer the request being received 408 (called from the event loop)."""
+        self._answer_error(
+            _RequestTimeoutError(
+                f"the request did not arrive within {READ_TIMEOUT_SECONDS} s of silence "
+                f"or {REQUEST_DEADLINE_SECONDS} s in all"
+            )
+        )
+
+    def _answer_error(self, error: Any) -> None:
+        """End the request being received with ``error``, answered through ``render_error``."""
         with self.requests_lock:
             request = self.request
             if request is None or self.requests or self.will_close or self.close_when_flushed:
                 return
-            request.error = _RequestTimeoutError(
-                f"the request did not arrive within {READ_TIMEOUT_SECONDS} s of silence "
-                f"or {REQUEST_DEADLINE_SECONDS} s in all"
-            )
+            request.error = error
             request.completed = True
             self.request = None
             self.requests.append(request)

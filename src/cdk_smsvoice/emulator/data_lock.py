@@ -18,7 +18,11 @@ LOCK_FILE = ".lock"
 OWNER_FILE = ".owner"
 
 
-class DataDirLockedError(RuntimeError):
+class DataDirError(RuntimeError):
+    """The data directory cannot be used: the message names it and why."""
+
+
+class DataDirLockedError(DataDirError):
     """Another emulator holds the data directory."""
 
 
@@ -30,17 +34,24 @@ class DataDirLock:
         self._lock = FileLock(data_dir / LOCK_FILE, timeout=0)
 
     def acquire(self) -> None:
-        """Take the lock; raises :class:`DataDirLockedError` naming the dir and the holder."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        """Take the lock; raises :class:`DataDirLockedError` naming the dir and the holder, or
+        :class:`DataDirError` if the dir cannot be created or written.
+        """
         try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
             self._lock.acquire()
         except Timeout:
             raise DataDirLockedError(
                 f"data dir {self.data_dir.resolve()} is in use by another emulator "
                 f"({self._holder()}); stop it or pass another --data-dir"
             ) from None
-        owner = self.data_dir / OWNER_FILE
-        owner.write_text(json.dumps({"pid": os.getpid()}) + "\n")
+        except OSError as err:
+            raise DataDirError(f"cannot use data dir {self.data_dir}: {err}") from err
+        try:
+            (self.data_dir / OWNER_FILE).write_text(json.dumps({"pid": os.getpid()}) + "\n")
+        except OSError as err:
+            self._lock.release()
+            raise DataDirError(f"cannot write to data dir {self.data_dir}: {err}") from err
 
     @property
     def held(self) -> bool:

@@ -11,6 +11,7 @@ import resource
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -197,3 +198,13 @@ def test_temporary_files_left_by_a_crash_are_removed_at_start(tmp_path: Path) ->
         assert _names(emu.endpoint_url) == ["kept"]
     saved = json.loads((tmp_path / HOME / "pinpoint-sms-voice-v2.json").read_text())
     assert [s["name"] for s in saved["sets"]] == ["kept"]
+
+
+def test_the_lock_is_released_by_whichever_thread_stops_the_emulator(tmp_path: Path) -> None:
+    started: list[Emulator] = []
+    starter = threading.Thread(target=lambda: started.append(Emulator(data_dir=tmp_path).start()))
+    starter.start()
+    starter.join()
+    started[0].stop()  # another thread than the one that took the lock
+    with Emulator(data_dir=tmp_path):
+        pass

@@ -31,7 +31,7 @@ class DataDirLock:
 
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
-        self._lock = FileLock(data_dir / LOCK_FILE, timeout=0)
+        self._lock = FileLock(data_dir / LOCK_FILE, timeout=0, thread_local=False)
 
     def acquire(self) -> None:
         """Take the lock; raises :class:`DataDirLockedError` naming the dir and the holder, or

@@ -46,6 +46,8 @@ V2_TYPES = frozenset(
     {"application/x-amz-json-1.0", "application/x-amz-json-1.1", "application/json"}
 )
 V1_TYPES = frozenset({"application/json"})
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
+"""Host names of the emulator's own origin, besides its endpoint URL."""
 
 
 def api_of(headers: Mapping[str, str], path: str) -> str:
@@ -150,15 +152,9 @@ class EmulatorApp:
         if self.loopback_only and not _is_loopback(host):
             return 403, "AccessDeniedException", f"Host {host[:100]!r} is not a loopback name."
         origin = request.headers.get("Origin")
-        if (
-            origin is not None
-            and origin != self.emulator.endpoint_url
-            and origin
-            not in (
-                f"http://{name}:{self.emulator.port}"
-                for name in ("localhost", "127.0.0.1", "[::1]")
-            )
-        ):
+        port = self.emulator.port
+        own = {self.emulator.endpoint_url, *(f"http://{n}:{port}" for n in LOOPBACK_NAMES)}
+        if origin is not None and origin not in own:
             return 403, "AccessDeniedException", f"Cross-origin request from {origin[:100]!r}."
         fetch_site = request.headers.get("Sec-Fetch-Site", "none")
         if fetch_site not in ("same-origin", "none"):

@@ -23,7 +23,6 @@ On top of waitress, this module adds:
 from __future__ import annotations
 
 import logging
-import resource
 import socket
 import threading
 import time
@@ -54,7 +53,17 @@ KEEP_ALIVE_SECONDS = 30
 """An idle keep-alive connection is closed after this long."""
 LINGER_SECONDS = 2
 """How long unread input is drained after an answer that closes the connection."""
-MAX_CONNECTIONS = max(64, min(1000, resource.getrlimit(resource.RLIMIT_NOFILE)[0] // 2))
+
+
+def _connection_limit() -> int:
+    try:
+        import resource
+    except ImportError:  # Windows: no file-descriptor limit to respect
+        return 1000
+    return max(64, min(1000, resource.getrlimit(resource.RLIMIT_NOFILE)[0] // 2))
+
+
+MAX_CONNECTIONS = _connection_limit()
 """Open connections at most (half the process's file limit, at most 1000); more wait to be
 accepted."""
 

@@ -22,6 +22,7 @@ On top of waitress, this module adds:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import threading
@@ -35,7 +36,7 @@ from waitress.channel import HTTPChannel
 from waitress.server import TcpWSGIServer
 from waitress.task import ErrorTask, WSGITask
 from waitress.utilities import BadRequest, Error
-from waitress.wasyncore import close_all
+from waitress.wasyncore import close_all, loop
 
 LOG = logging.getLogger("cdk_smsvoice.emulator")
 
@@ -51,6 +52,8 @@ REQUEST_DEADLINE_SECONDS = 30
 """A request still arriving after this long is answered 408, however slowly it trickles in."""
 KEEP_ALIVE_SECONDS = 30
 """An idle keep-alive connection is closed after this long."""
+LOOP_WAKEUP_SECONDS = 0.5
+"""Longest the event loop sleeps: how soon it sees a stop and runs maintenance."""
 LINGER_SECONDS = 2
 """How long unread input is drained after an answer that closes the connection."""
 
@@ -220,6 +223,7 @@ class HttpServer:
         )
         self._server = _Server(app, map={}, adj=adjustments)
         self._server.render_error = render_error
+        self._stop = threading.Event()
         self._stopped = threading.Event()
         self._running = False
 
@@ -229,26 +233,27 @@ class HttpServer:
         return str(self._server.effective_host), int(self._server.effective_port)
 
     def run(self) -> None:
-        """Serve in this thread until :meth:`request_stop`."""
+        """Serve in this thread until :meth:`request_stop`; then close every connection."""
         self._running = True
         try:
-            self._server.run()
+            while not self._stop.is_set() and self._server._map:
+                loop(timeout=LOOP_WAKEUP_SECONDS, map=self._server._map, use_poll=True, count=1)
         finally:
+            close_all(self._server._map)
             self._running = False
             self._stopped.set()
 
     def request_stop(self) -> None:
         """Make :meth:`run` return soon; safe from any thread (it does not wait)."""
-        if self._running:
-            self._server.trigger.pull_trigger(lambda: close_all(self._server._map))
-        else:
-            close_all(self._server._map)
+        self._stop.set()
+        with contextlib.suppress(OSError):  # else the loop sees it within LOOP_WAKEUP_SECONDS
+            self._server.trigger.pull_trigger()  # wake the loop now
 
     def close(self, timeout: int = 10) -> None:
         """Stop serving, wait for :meth:`run` to return and for the requests in flight."""
+        self.request_stop()
         if self._running:
-            self.request_stop()
             self._stopped.wait(timeout)
         else:
             close_all(self._server._map)
-        self._server.task_dispatcher.shutdown(cancel_pending=True, timeout=int(timeout))
+        self._server.task_dispatcher.shutdown(cancel_pending=True, timeout=timeout)

@@ -77,10 +77,11 @@ class _Fault:
 class EmulatedService(ABC, Generic[SetT]):
     """Base of :class:`~.v1.V1Service` and :class:`~.v2.V2Service`.
 
-    Every call goes through :meth:`invoke`: it is recorded, rate limited (``tps`` calls a
-    second per operation, or in all with ``rate_scope="account"``; default: unlimited),
-    subjected to injected faults, checked against botocore's model, answered, its response
-    checked against the model, and a change is saved to ``store`` before it is acknowledged.
+    Every call goes through :meth:`invoke`: it is checked against botocore's model (before the
+    service's lock is taken), recorded in bounded logs, rate limited (``tps`` calls a second per
+    operation, or in all with ``rate_scope="account"``; default: unlimited), subjected to
+    injected faults, answered, its response checked against the model, and a change is saved
+    to ``store`` before it is acknowledged; if that fails, the state is put back as saved.
     """
 
     service_name: ClassVar[str]

@@ -112,7 +112,10 @@ def _fail_next(emulator: Emulator, operation: str) -> None:
         "fields": {"Reason": "OTHER"},
     }
     request = urllib.request.Request(
-        f"{emulator.endpoint_url}/_emulator/faults", json.dumps(fault).encode(), method="POST"
+        f"{emulator.endpoint_url}/_emulator/faults",
+        json.dumps(fault).encode(),
+        headers={"Content-Type": "application/json"},  # the control API takes only JSON
+        method="POST",
     )
     urllib.request.urlopen(request).close()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -43,13 +44,16 @@ def client(service: str, url: str, region: str = "us-east-1", **config: Any) -> 
 class EmulatorProcess:
     """``python -m cdk_smsvoice.emulator`` in a child process; reads its URL from line one."""
 
-    def __init__(self, data_dir: Path, *args: str) -> None:
+    def __init__(
+        self, data_dir: Path, *args: str, preexec_fn: Callable[[], None] | None = None
+    ) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "cdk_smsvoice.emulator", "--data-dir", str(data_dir), *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
             env={**os.environ, **CREDENTIALS},
+            preexec_fn=preexec_fn,
         )
         stdout: IO[str] = self.process.stdout  # type: ignore[assignment]
         self.url = stdout.readline().strip()

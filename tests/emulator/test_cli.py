@@ -60,3 +60,17 @@ def test_bad_tps_and_unknown_commands_are_usage_errors(capsys: pytest.CaptureFix
     assert "unknown command 'deploy'" in capsys.readouterr().err
     assert main(["--help"]) == 0
     assert "local" in capsys.readouterr().out
+
+
+def test_a_data_dir_that_cannot_be_used_is_a_clear_error(tmp_path: Path) -> None:
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("")
+    done = subprocess.run(
+        [sys.executable, "-m", "cdk_smsvoice.emulator", "--data-dir", str(not_a_dir)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert f"cannot use data dir {not_a_dir}" in done.stderr
+    assert done.stdout == ""

@@ -79,3 +79,56 @@ def test_kill_under_load_keeps_every_acknowledged_change(tmp_path: Path) -> None
     finally:
         second.stop()
     assert not list(tmp_path.glob("**/*.tmp"))  # no temporary file was left to be read
+
+
+def test_kill_under_20_thread_load_loses_no_acknowledged_write(tmp_path: Path) -> None:
+    first = EmulatorProcess(tmp_path)
+    lock = threading.Lock()
+    acknowledged: dict[tuple[str, str], str] = {}  # (api, name) -> "created" | "deleted"
+    in_flight: dict[int, tuple[str, str]] = {}
+    enough = threading.Event()
+
+    def write(worker: int) -> None:
+        api = "v1" if worker % 4 == 0 else "v2"
+        service = "pinpoint-sms-voice" if api == "v1" else "pinpoint-sms-voice-v2"
+        sms = client(service, first.url)
+        for i in range(10_000):
+            name = f"w{worker:02d}-{i:05d}"
+            steps = [("created", sms.create_configuration_set)]
+            if i % 3 == 0:
+                steps.append(("deleted", sms.delete_configuration_set))
+            for outcome, call in steps:
+                with lock:
+                    in_flight[worker] = (api, name)
+                try:
+                    call(ConfigurationSetName=name)
+                except (BotoCoreError, ClientError):
+                    return  # the process is gone
+                with lock:
+                    acknowledged[(api, name)] = outcome
+                    if len(acknowledged) >= 200:
+                        enough.set()
+
+    writers = [threading.Thread(target=write, args=(n,)) for n in range(20)]
+    for writer in writers:
+        writer.start()
+    assert enough.wait(timeout=180)
+    first.kill()  # while 20 clients have requests in flight
+    for writer in writers:
+        writer.join(timeout=60)
+
+    second = EmulatorProcess(tmp_path)
+    try:
+        present = {("v2", c["ConfigurationSetName"]) for c in _describe(second.url)}
+        v1 = client("pinpoint-sms-voice", second.url)
+        present |= {
+            ("v1", n) for n in v1.list_configuration_sets(PageSize="1000")["ConfigurationSets"]
+        }
+        unsure = set(in_flight.values())  # a request in flight may or may not have applied
+        for key, outcome in acknowledged.items():
+            if key not in unsure:
+                assert (key in present) == (outcome == "created"), (key, outcome)
+        assert present <= set(acknowledged) | unsure
+    finally:
+        second.stop()
+    assert not list(tmp_path.glob("**/*.tmp"))

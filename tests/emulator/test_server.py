@@ -238,6 +238,7 @@ def test_fault_injection_on_the_nth_call(emulator: Emulator, v2: Any) -> None:
             }
         ).encode(),
         method="POST",
+        headers={"Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request) as answer:
         assert json.load(answer) == {"pending": {"CreateConfigurationSet": 1}}
@@ -453,6 +454,7 @@ def test_a_lost_response_takes_effect_and_drops_the_connection(emulator: Emulato
             {"api": "v1", "operation": "CreateConfigurationSet", "loseResponse": True}
         ).encode(),
         method="POST",
+        headers={"Content-Type": "application/json"},
     )
     urllib.request.urlopen(request).close()
     v1 = client("pinpoint-sms-voice", emulator.endpoint_url)

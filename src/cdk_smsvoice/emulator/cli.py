@@ -13,7 +13,9 @@ import sys
 from pathlib import Path
 from types import FrameType
 
+from .data_lock import DataDirError
 from .server import Emulator
+from .store import StateFileError
 
 DEFAULT_DATA_DIR = Path(".cdk-smsvoice/emulator")
 
@@ -55,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         emulator = Emulator(data_dir=args.data_dir, port=args.port, tps=args.tps)
+    except (DataDirError, StateFileError) as error:
+        parser().exit(2, f"cdk-smsvoice emulator: {error}\n")
     except OSError as error:
         parser().exit(2, f"cdk-smsvoice emulator: cannot listen on port {args.port}: {error}\n")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 from botocore.model import ServiceModel
@@ -48,3 +49,26 @@ class ServiceError(Exception):
         if model.protocol == "json":
             body["__type"] = self.code
         return self.status, headers, json.dumps(body).encode()
+
+
+INTERNAL_ERROR = {"v1": "InternalServiceErrorException", "v2": "InternalServerException"}
+"""The error code each API answers a failure of the service itself with (HTTP 500)."""
+
+
+def protocol_error(
+    api: str, status: int, code: str, message: str
+) -> tuple[int, dict[str, str], bytes]:
+    """An error answer in an API's shape that no operation model describes (a request the
+    front refuses before it reaches an operation): v2 JSON 1.0 ``{"__type", "message"}``, v1
+    REST-JSON ``{"message"}``; both with ``x-amzn-ErrorType`` and a request id.
+    """
+    content_type = "application/x-amz-json-1.0" if api == "v2" else "application/json"
+    body: dict[str, Any] = {"message": message}
+    if api == "v2":
+        body["__type"] = code
+    headers = {
+        "Content-Type": content_type,
+        "x-amzn-RequestId": str(uuid.uuid4()),
+        "x-amzn-ErrorType": code,
+    }
+    return status, headers, json.dumps(body).encode()

@@ -21,11 +21,12 @@ from botocore.exceptions import ConnectionClosedError
 from botocore.model import OperationModel, ServiceModel
 from botocore.validate import ParamValidationDecorator
 
+from .call_log import BoundedLog
 from .destination import EventDestination
-from .errors import ServiceError
+from .errors import INTERNAL_ERROR, ServiceError
 from .events import EventEmitter
-from .model_checks import service_model, validate_response
-from .store import StateStore
+from .model_checks import service_model, shape_problems, validate_response
+from .store import StateFileError, StateStore
 from .wire import (
     UnknownOperationError,
     WireCall,
@@ -40,7 +41,8 @@ Handler = Callable[[Params], Response]
 RateScope = Literal["operation", "account"]
 
 _RATE_EPSILON = 1e-9  # tolerate float error when a virtual clock steps by exactly 1/tps
-READ_ONLY_PREFIXES = ("Describe", "List", "Get")
+READ_ONLY_PREFIXES = ("Describe", "List", "Get", "Send")
+"""Operations that leave the configuration sets as they are (sends log messages themselves)."""
 
 
 class HasDestinations(Protocol):
@@ -75,10 +77,11 @@ class _Fault:
 class EmulatedService(ABC, Generic[SetT]):
     """Base of :class:`~.v1.V1Service` and :class:`~.v2.V2Service`.
 
-    Every call goes through :meth:`invoke`: it is recorded, rate limited (``tps`` calls a
-    second per operation, or in all with ``rate_scope="account"``; default: unlimited),
-    subjected to injected faults, checked against botocore's model, answered, its response
-    checked against the model, and a change is saved to ``store`` before it is acknowledged.
+    Every call goes through :meth:`invoke`: it is checked against botocore's model (before the
+    service's lock is taken), recorded in bounded logs, rate limited (``tps`` calls a second per
+    operation, or in all with ``rate_scope="account"``; default: unlimited), subjected to
+    injected faults, answered, its response checked against the model, and a change is saved
+    to ``store`` before it is acknowledged; if that fails, the state is put back as saved.
     """
 
     service_name: ClassVar[str]
@@ -105,14 +108,16 @@ class EmulatedService(ABC, Generic[SetT]):
         self.store = store
         self.emitter = EventEmitter(self.api, store)
         self.sets: dict[str, SetT] = {}
-        self.calls: list[tuple[str, Params]] = []
-        self.requests: list[WireCall] = []
+        # bounded: the newest calls only (see call_log)
+        self.calls: BoundedLog[tuple[str, Params]] = BoundedLog()
+        self.requests: BoundedLog[WireCall] = BoundedLog(max_entries=100)
         # (operation, HTTP status, error code or None), parallel to ``calls``
-        self.outcomes: list[tuple[str, int, str | None]] = []
+        self.outcomes: BoundedLog[tuple[str, int, str | None]] = BoundedLog()
         self._last_admitted: dict[str, float] = {}
         self._faults: dict[str, list[_Fault]] = {}
         self._lock = threading.RLock()
         self._handlers: dict[str, Handler] = self.handlers()
+        self._saved: dict[str, Any] = {}
 
     # ------------------------------------------------------------ subclass API
 
@@ -126,7 +131,13 @@ class EmulatedService(ABC, Generic[SetT]):
 
     @abstractmethod
     def to_state(self) -> dict[str, Any]:
-        """The durable state, as JSON-ready data."""
+        """The durable state, as JSON-ready data (fresh containers, sharing nothing)."""
+
+    @abstractmethod
+    def load_state(self, state: Mapping[str, Any]) -> None:
+        """Replace the state with what :meth:`to_state` returned; raises ``KeyError``,
+        ``TypeError`` or ``ValueError`` if ``state`` is malformed.
+        """
 
     @abstractmethod
     def error_status(self, code: str) -> int:
@@ -140,25 +151,36 @@ class EmulatedService(ABC, Generic[SetT]):
         return service_model(self.service_name)
 
     def invoke(self, op: str, params: Params, wire: WireCall | None = None) -> Response:
-        """Answer one call; raises :class:`ServiceError` as the service would answer it."""
-        with self._lock:
-            self.calls.append((op, copy.deepcopy(params)))
-            if wire is not None:
-                self.requests.append(wire)
+        """Answer one call; raises :class:`ServiceError` as the service would answer it.
+
+        Parsing and validation run before the service's lock is taken, so a large request
+        never holds up the others; the outcome of the validation is raised in order, after the
+        rate limit and injected faults. A change is visible, in memory and to clients, only
+        once it is saved: if the handler or the save fails, the state is put back as it was.
+        """
+        handler = self._handlers.get(op)
+        recorded = (op, copy.deepcopy(params))
+        size = len(wire.body) if wire is not None else 0
+        invalid: ServiceError | None = None
+        if wire is not None and wire.problem is not None:
+            invalid = self.bad_request(wire.problem)
+        elif handler is not None:
             try:
-                handler = self._handlers.get(op)
+                self.check_request(self.model.operation_model(op), params)
+            except ServiceError as err:
+                invalid = err
+        with self._lock:
+            self.calls.record(recorded, size)
+            if wire is not None:
+                self.requests.record(wire, size)
+            try:
                 if handler is None:
                     raise NotEmulatedError(f"the emulator lacks {self.service_name} {op}")
-                model = self.model.operation_model(op)
                 self._throttle(op)
                 lose_response = self._injected_fault(op)
-                if wire is not None and wire.problem is not None:
-                    raise self.bad_request(wire.problem)
-                self.check_request(model, params)
-                result = copy.deepcopy(handler(params))
-                validate_response(model, result)
-                if not op.startswith(READ_ONLY_PREFIXES):
-                    self.persist()
+                if invalid is not None:
+                    raise invalid
+                result = self._apply(op, handler, params)
             except ServiceError as err:
                 self.outcomes.append((op, err.status, err.code))
                 raise
@@ -167,11 +189,64 @@ class EmulatedService(ABC, Generic[SetT]):
                 raise ResponseLostError(f"{op} took effect; its response is dropped as injected")
             return result
 
-    def persist(self) -> None:
-        """Save the state, if there is a store; called before a change is acknowledged."""
+    def changes_state(self, op: str) -> bool:
+        """Whether ``op`` may change the durable state (sends and reads do not)."""
+        return not op.startswith(READ_ONLY_PREFIXES)
+
+    def _apply(self, op: str, handler: Handler, params: Params) -> Response:
+        """Run ``handler`` and, for a change, save it; with a store, any failure restores the
+        state last saved (without one, handlers check everything before they change anything).
+        """
+        model = self.model.operation_model(op)
+        if self.store is None or not self.changes_state(op):
+            result = copy.deepcopy(handler(params))
+            validate_response(model, result)
+            return result
+        try:
+            result = copy.deepcopy(handler(params))
+            validate_response(model, result)
+            self.persist()
+        except BaseException as err:
+            self.load_state(self._saved)
+            if isinstance(err, OSError):  # the save failed: the state is as it was
+                raise ServiceError(
+                    INTERNAL_ERROR[self.api],
+                    f"The emulator could not save its state ({err}); nothing was changed.",
+                    500,
+                ) from err
+            raise
+        return result
+
+    def load_saved(self) -> None:
+        """Load the state saved in the store (if any): the baseline a failed change returns
+        to. Raises :class:`~.store.StateFileError` if it cannot be read back.
+        """
         if self.store is not None:
-            with self._lock:
-                self.store.save(self.service_name, self.to_state())
+            saved = self.store.load(self.service_name)
+            if saved is not None:
+                try:
+                    if not isinstance(saved, dict):
+                        raise TypeError(f"expected a JSON object, got {type(saved).__name__}")
+                    self.load_state(saved)
+                except (KeyError, TypeError, ValueError, AttributeError) as err:
+                    path = self.store.state_path(self.service_name)
+                    raise StateFileError(path, f"not a valid state: {err!r}") from err
+            self._saved = self.to_state()
+
+    def persist(self) -> None:
+        """Save the state (with a store) before a change is acknowledged. If the save fails,
+        the state is put back as last saved and the ``OSError`` raised.
+        """
+        if self.store is None:
+            return
+        with self._lock:
+            state = self.to_state()
+            try:
+                self.store.save(self.service_name, state)
+            except OSError:
+                self.load_state(self._saved)
+                raise
+            self._saved = state
 
     @abstractmethod
     def bad_request(self, message: str) -> ServiceError:
@@ -218,6 +293,13 @@ class EmulatedService(ABC, Generic[SetT]):
         unknown = [f for f in fields if shape is None or f not in shape.members]  # type: ignore[attr-defined]
         if unknown:
             raise ValueError(f"{code} has no modeled field {', '.join(unknown)}")
+        if shape is not None:
+            members = {k: v for k, v in fields.items() if v is not None}
+            if "Message" in shape.members:  # type: ignore[attr-defined]
+                members["Message"] = message
+            problems = shape_problems(shape, members)
+            if problems:
+                raise ValueError(f"{code} fields do not match its shape: {'; '.join(problems)}")
         first = 1 if on_call is None else on_call
         fault = _Fault(
             code=code,

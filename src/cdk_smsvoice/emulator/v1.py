@@ -192,9 +192,7 @@ class V1Service(EmulatedService[ConfigurationSet]):
         self.default_page_size = default_page_size
         self.default_enabled = default_enabled
         super().__init__(clock=clock, tps=tps, rate_scope=rate_scope, store=store)
-        saved = store.load(SERVICE_NAME) if store else None
-        if saved is not None:
-            self.sets = {s["name"]: ConfigurationSet.from_state(s) for s in saved["sets"]}
+        self.load_saved()
 
     def handlers(self) -> dict[str, Handler]:
         """Operation name -> handler, for every operation of the v1 model."""
@@ -246,6 +244,10 @@ class V1Service(EmulatedService[ConfigurationSet]):
     def to_state(self) -> dict[str, Any]:
         """The configuration sets, as JSON-ready data."""
         return {"sets": [conf.to_state() for conf in self.sets.values()]}
+
+    def load_state(self, state: Mapping[str, Any]) -> None:
+        """Replace the configuration sets with what :meth:`to_state` returned."""
+        self.sets = {s["name"]: ConfigurationSet.from_state(s) for s in state["sets"]}
 
     @property
     def voice_messages(self) -> list[VoiceMessage]:
@@ -330,8 +332,9 @@ class V1Service(EmulatedService[ConfigurationSet]):
         size = self.default_page_size
         if "PageSize" in params:
             raw = params["PageSize"]
-            if not re.fullmatch(r"[0-9]+", raw) or int(raw) < 1:
-                raise _bad(f"PageSize must be a positive integer, got '{raw}'.")
+            if not re.fullmatch(r"[0-9]{1,9}", raw) or int(raw) < 1:
+                shown = raw if len(raw) <= 20 else f"{raw[:20]}... ({len(raw)} characters)"
+                raise _bad(f"PageSize must be a positive integer, got '{shown}'.")
             size = int(raw)
         start = _decode_token(params["NextToken"]) if "NextToken" in params else 0
         names = list(self.sets)

@@ -14,7 +14,6 @@ nothing. Origination identities are not checked: the emulator owns every number.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,6 +21,7 @@ from typing import Any
 
 from botocore.model import OperationModel
 
+from .client_tokens import ClientTokens, TokenConflictError
 from .destination import EventDestination
 from .errors import ServiceError
 from .events import Message
@@ -165,13 +165,9 @@ class V2Service(EmulatedService[ConfigurationSet]):
         self.partition = _partition(region)
         self.protect_configuration_ids: set[str] = set(protect_configuration_ids)
         self.default_max_results = default_max_results
-        # "<operation>:<ClientToken>" -> {"request": params without the token, "response": ...}
-        self.client_tokens: dict[str, dict[str, Any]] = {}
+        self.client_tokens = ClientTokens()
         super().__init__(clock=clock, tps=tps, rate_scope=rate_scope, store=store)
-        saved = store.load(SERVICE_NAME) if store else None
-        if saved is not None:
-            self.sets = {s["name"]: ConfigurationSet.from_state(s) for s in saved["sets"]}
-            self.client_tokens = saved.get("client_tokens", {})
+        self.load_saved()
 
     def handlers(self) -> dict[str, Handler]:
         """Operation name -> handler of the operations this service emulates."""
@@ -225,8 +221,13 @@ class V2Service(EmulatedService[ConfigurationSet]):
         """The configuration sets, as JSON-ready data."""
         return {
             "sets": [conf.to_state() for conf in self.sets.values()],
-            "client_tokens": self.client_tokens,
+            "client_tokens": self.client_tokens.to_state(),
         }
+
+    def load_state(self, state: Mapping[str, Any]) -> None:
+        """Replace the sets and ClientTokens with what :meth:`to_state` returned."""
+        self.sets = {s["name"]: ConfigurationSet.from_state(s) for s in state["sets"]}
+        self.client_tokens.load_state(state.get("client_tokens", {}))
 
     # --------------------------------------------------------- out-of-band
 
@@ -324,6 +325,7 @@ class V2Service(EmulatedService[ConfigurationSet]):
     def _delete_configuration_set(self, params: Params) -> Response:
         conf = self._set(params["ConfigurationSetName"])
         del self.sets[conf.name]
+        self.client_tokens.forget(conf.name)
         info = conf.to_api()
         info.pop("ProtectConfigurationId", None)
         return info
@@ -427,6 +429,7 @@ class V2Service(EmulatedService[ConfigurationSet]):
         conf = self._set(params["ConfigurationSetName"])
         dest = self._destination(conf, params["EventDestinationName"])
         del conf.event_destinations[dest.name]
+        self.client_tokens.forget(conf.name, dest.name)
         return {
             "ConfigurationSetArn": conf.arn,
             "ConfigurationSetName": conf.name,
@@ -519,28 +522,24 @@ class V2Service(EmulatedService[ConfigurationSet]):
 
     def _idempotent(self, op: str, params: Params, create: Handler) -> Response:
         """A Create* with a ``ClientToken`` seen before answers as it did the first time,
-        without creating anything; the same token with other parameters is a conflict.
+        without creating anything; the same token with other parameters is a conflict (see
+        :mod:`.client_tokens` for how long tokens are kept).
         """
         token = params.get("ClientToken")
         if token is None:
             return create(params)
         request = {k: v for k, v in params.items() if k != "ClientToken"}
-        seen = self.client_tokens.get(f"{op}:{token}")
+        try:
+            seen = self.client_tokens.replay(op, token, request)
+        except TokenConflictError as err:
+            raise _error("ConflictException", str(err)) from None
         if seen is not None:
-            if seen["request"] != request:
-                raise _error(
-                    "ConflictException",
-                    f"ClientToken '{token}' was already used for {op} with other parameters.",
-                )
-            response: Response = copy.deepcopy(seen["response"])
-            if "CreatedTimestamp" in response:
-                response["CreatedTimestamp"] = datetime.fromisoformat(response["CreatedTimestamp"])
-            return response
+            return seen
         response = create(params)
-        saved = copy.deepcopy(response)
-        if "CreatedTimestamp" in saved:
-            saved["CreatedTimestamp"] = saved["CreatedTimestamp"].isoformat()
-        self.client_tokens[f"{op}:{token}"] = {"request": request, "response": saved}
+        created = [response["ConfigurationSetName"]]
+        if "EventDestination" in response:
+            created.append(response["EventDestination"]["EventDestinationName"])
+        self.client_tokens.remember(op, token, request, response, tuple(created))
         return response
 
     def _send(self, operation: str, channel: str, params: Params) -> Response:

@@ -96,13 +96,46 @@ def header(headers: Mapping[str, str], name: str) -> str:
     return next((v for k, v in headers.items() if k.lower() == name), "")
 
 
-def _json_object(raw: bytes) -> tuple[dict[str, Any], str | None]:
+MAX_JSON_DEPTH = 32
+"""Deepest nesting of objects and arrays a request body may have (the API's shapes need < 10)."""
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_BRACKETS = bytes(range(256)).translate(None, b"[]{}")
+
+
+def nests_too_deeply(raw: bytes) -> bool:
+    """Whether the objects and arrays of JSON text ``raw`` nest deeper than
+    :data:`MAX_JSON_DEPTH` (brackets in strings do not count), found without parsing, so a
+    hostile document cannot exhaust the parser's recursion.
+    """
+    if len(raw.translate(None, _BRACKETS)) <= MAX_JSON_DEPTH:
+        return False  # too few brackets to nest that deep
+    depth = 0
+    for char in _JSON_STRING.sub(b"", raw).translate(None, _BRACKETS):
+        depth += 1 if char in b"[{" else -1
+        if depth > MAX_JSON_DEPTH:
+            return True
+    return False
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def parse_json_object(raw: bytes) -> tuple[dict[str, Any], str | None]:
+    """The JSON object in ``raw`` (``{}`` if empty), or ``({}, why not)``: not UTF-8, not
+    JSON (``NaN`` and ``Infinity`` included), nested deeper than :data:`MAX_JSON_DEPTH`, numbers
+    of more digits than Python converts, or not an object.
+    """
     if not raw:
         return {}, None
+    if nests_too_deeply(raw):
+        return {}, f"The request body nests deeper than {MAX_JSON_DEPTH} levels."
     try:
-        body = json.loads(raw.decode())
-    except (UnicodeDecodeError, ValueError):
-        return {}, "The request body is not valid JSON."
+        body = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+    except UnicodeDecodeError:
+        return {}, "The request body is not valid UTF-8."
+    except (ValueError, RecursionError) as err:
+        return {}, f"The request body is not valid JSON: {str(err)[:200]}"
     if not isinstance(body, dict):
         return {}, "The request body must be a JSON object."
     return body, None
@@ -124,7 +157,7 @@ def decode(
             raise UnknownOperationError(f"no operation serves {method} {path} target {target!r}")
         if op not in model.operation_names:
             raise UnknownOperationError(f"{model.service_name} has no operation {op!r}")
-        params, problem = _json_object(body)
+        params, problem = parse_json_object(body)
         return WireCall(op, method, path, query, body, params, problem)
     for route in _routes(model):
         match = route.pattern.fullmatch(path) if route.method == method else None
@@ -132,7 +165,7 @@ def decode(
             break
     else:
         raise UnknownOperationError(f"no {model.service_name} operation serves {method} {path}")
-    found, problem = _json_object(body)
+    found, problem = parse_json_object(body)
     misplaced = sorted(k for k in found if k not in route.body_members)
     if misplaced and problem is None:
         problem = f"Unexpected fields in the request body: {', '.join(misplaced)}."

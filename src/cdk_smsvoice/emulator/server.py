@@ -11,6 +11,7 @@ Besides the APIs, ``/_emulator/`` serves a small control API for tests and tools
 ``POST /_emulator/faults`` with ``{"api": "v1"|"v2", "operation", "code", "message"?, "times"?,
 "onCall"?, "status"?, "fields"?, "account"?, "region"?}`` to make the Nth call of an operation fail,
 or with ``"loseResponse": true`` instead of a code to apply it and drop its answer.
+``/_emulator/outcomes`` and ``/_emulator/deliveries`` are served by :class:`.events.EventRouting`.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
 from .errors import ServiceError
+from .events import EventRouting
 from .service import EmulatedService, NotEmulatedError, ResponseLostError
 from .store import StateStore
 from .v1 import V1Service
@@ -50,7 +52,9 @@ class Emulator:
 
     ``data_dir`` (default: none, state in memory only) keeps state, messages and event records
     across restarts; ``port`` (default 0: any free port) and ``host`` (default 127.0.0.1) say
-    where to listen; ``tps`` (default: unlimited) limits each operation's calls per second.
+    where to listen; ``tps`` (default: unlimited) limits each operation's calls per second;
+    ``sinks_endpoint`` (default: none, JSON-lines files only) delivers event records to the
+    sink APIs there (see :mod:`.sinks`).
     """
 
     def __init__(
@@ -60,9 +64,11 @@ class Emulator:
         port: int = 0,
         host: str = "127.0.0.1",
         tps: float | None = None,
+        sinks_endpoint: str | None = None,
     ) -> None:
         self.data_dir = data_dir
         self.tps = tps
+        self.events = EventRouting.for_endpoint(sinks_endpoint)
         self._services: dict[tuple[Api, str, str], EmulatedService[Any]] = {}
         self._stores: dict[tuple[str, str], StateStore] = {}
         self._lock = threading.Lock()
@@ -100,6 +106,7 @@ class Emulator:
                     if api == "v1"
                     else V2Service(account, region, tps=self.tps, store=store)
                 )
+                self._services[key].emitter.routing = self.events
             return self._services[key]
 
     def _store(self, account: str, region: str) -> StateStore | None:
@@ -153,6 +160,7 @@ class Emulator:
             self._thread.join()
             self._thread = None
         self._server.server_close()
+        self.events.close()
 
     def __enter__(self) -> Emulator:
         return self.start()
@@ -206,6 +214,9 @@ class Emulator:
             return ServiceError(code, f"emulator error: {err}", status).encode(service.model)
 
     def _control(self, method: str, path: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        routed = self.events.control(method, path, body)
+        if routed is not None:
+            return routed
         if method == "GET" and path == "/_emulator/state":
             return _json(HTTPStatus.OK, self.snapshot())
         if method == "POST" and path == "/_emulator/faults":

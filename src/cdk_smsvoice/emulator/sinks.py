@@ -115,6 +115,7 @@ class SinkPublisher:
         self._workers: dict[tuple[str, str], _Worker] = {}
         self._failures: deque[DeliveryFailure] = deque(maxlen=max_failures)
         self._lock = threading.Lock()
+        self._clients_lock = threading.Lock()  # a client takes long to build: not under _lock
         self._delivered = 0
         self._closed = False
 
@@ -187,7 +188,7 @@ class SinkPublisher:
 
     def client(self, service: str, region: str) -> Any:
         """The (shared) client of ``service`` in ``region``."""
-        with self._lock:
+        with self._clients_lock:
             key = (service, region)
             if key not in self._clients:
                 self._clients[key] = self._client_factory(service, region)
@@ -286,11 +287,14 @@ class _Worker:
                 stream = f"sms-voice-events/{uuid.uuid4().hex}"
                 client.create_log_stream(logGroupName=group, logStreamName=stream)
                 self.log_stream = stream
-            client.put_log_events(
+            stamp = int(record.get("eventTimestamp") or time.time() * 1000)
+            answer = client.put_log_events(
                 logGroupName=group,
                 logStreamName=self.log_stream,
-                logEvents=[{"timestamp": int(record.get("eventTimestamp", 0)), "message": body}],
+                logEvents=[{"timestamp": stamp, "message": body}],
             )
+            if answer.get("rejectedLogEventsInfo"):
+                raise ValueError(f"log event rejected: {answer['rejectedLogEventsInfo']}")
 
 
 def _log_group_name(arn: str) -> str:

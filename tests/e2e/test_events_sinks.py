@@ -26,6 +26,7 @@ from cdk_smsvoice.emulator.sinks import SinkPublisher
 VALIDATOR = jsonschema.Draft202012Validator(record_schema())
 ROLE = "arn:aws:iam::123456789012:role/sms-events"
 SUCCESS, FAILURE = "+14254147755", "+14254147167"
+EMULATOR = (sys.executable, "-m", "cdk_smsvoice.emulator")
 
 
 def _wait_for(read: Any, count: int, timeout: float = 30.0) -> list[dict[str, Any]]:
@@ -250,8 +251,7 @@ def test_the_cli_delivers_with_sinks_endpoint(
     topic = sinks.topic(names["topic"])
     sinks.subscribe_queue(topic, names["queue"])
     process = subprocess.Popen(
-        [sys.executable, "-m", "cdk_smsvoice.emulator", "--data-dir", str(tmp_path)]
-        + ["--sinks-endpoint", moto_url],
+        [*EMULATOR, "--data-dir", str(tmp_path), "--sinks-endpoint", moto_url],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -11,7 +11,8 @@ schema and the outcomes, then destroys the app.
   ARNs local deploy resolves.
 * aws (skipped, with the reason, unless ``CDK_SMSVOICE_E2E=aws`` with credentials, and
   ``CDK_SMSVOICE_E2E_ORIGINATION``: an origination simulator number of the account):
-  ``cdk deploy`` / ``cdk destroy`` on the account; the senders and readers are the same code, with AWS's endpoints.
+  ``cdk deploy`` / ``cdk destroy`` on the account; the senders and readers are the same
+  code, with AWS's endpoints.
 """
 
 from __future__ import annotations

@@ -202,12 +202,22 @@ def test_every_emitted_event_type_is_one_the_api_models() -> None:
         assert set(lifecycle("v1", "VOICE", outcome)) <= V1_EVENT_TYPES, outcome
 
 
+@pytest.mark.parametrize(
+    ("number", "iso"), [("+447937404990", "JE"), ("+447860019066", "GB"), (US_SUCCESS, "US")]
+)
+def test_records_name_the_country_of_the_simulator_number(
+    emulator: Emulator, number: str, iso: str
+) -> None:
+    assert {r["isoCountryCode"] for r in _send(emulator, "TEXT", number)} == {iso}
+
+
 def test_every_simulator_number_is_e164_and_has_a_pair() -> None:
     by_country: dict[str, set[str]] = {}
     for number, (iso, result) in SIMULATOR_NUMBERS.items():
         assert number.startswith("+") and number[1:].isdigit(), number
         by_country.setdefault(iso, set()).add(result)
     assert all(results == {"success", "failure"} for results in by_country.values())
+    assert len(by_country) == 25  # every country of the documented table
 
 
 def _control(emu: Emulator, method: str, path: str, body: Any = None) -> tuple[int, Any]:

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .outcomes import SIMULATOR_NUMBERS
+
 SCHEMA_PATH = Path(__file__).with_name("event_record.schema.json")
 """The JSON Schema every record conforms to, written from the documented examples."""
 EVENT_VERSION = "1.0"
@@ -111,6 +113,7 @@ COUNTRIES: dict[str, Country] = {
     "90": Country("TR"),
     "91": Country("IN"),
     "351": Country("PT"),
+    "352": Country("LU"),
     "353": Country("IE"),
     "358": Country("FI"),
     "372": Country("EE"),
@@ -130,13 +133,15 @@ _GSM_EXTENDED = set("^{}\\[~]|€\f")
 
 
 def country_of(number: str) -> Country | None:
-    """The country of an E.164 ``number``, or ``None`` if the emulator does not know it."""
+    """The country of an E.164 ``number`` (a simulator number's as the simulator table gives
+    it), or ``None`` if the emulator does not know it.
+    """
     digits = number.removeprefix("+")
-    for length in (3, 2, 1):
-        found = COUNTRIES.get(digits[:length])
-        if found is not None:
-            return found
-    return None
+    found = next((c for n in (3, 2, 1) if (c := COUNTRIES.get(digits[:n])) is not None), None)
+    simulated = SIMULATOR_NUMBERS.get(number)
+    if simulated is not None and (found is None or found.iso != simulated[0]):
+        return Country(simulated[0])
+    return found
 
 
 def encoding_of(body: str) -> str:

@@ -4,6 +4,8 @@ the simulator numbers and of control-API rules; isFinal and order of the records
 from __future__ import annotations
 
 import json
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -286,12 +288,28 @@ def test_an_exact_number_rule_beats_a_prefix_rule_and_the_newest_wins(emulator: 
         {"number": "+14255550100", "outcome": "failed", "channels": ["FAX"]},
         {"number": "+14255550100", "outcome": "failed", "color": "red"},
         "not an object",
+        [{"number": "+14255550100", "outcome": "failed"}, {"number": "+1", "outcome": "x"}],
+        [{"prefix": "+1", "outcome": "failed"}] * 1001,
     ],
 )
 def test_a_bad_rule_is_refused_with_the_reason(emulator: Emulator, rule: Any) -> None:
     status, answer = _control(emulator, "POST", "/_emulator/outcomes", rule)
     assert status == 400 and answer["message"].startswith("bad outcome rule: ")
-    assert _control(emulator, "GET", "/_emulator/outcomes")[1]["rules"] == []
+    assert _control(emulator, "GET", "/_emulator/outcomes")[1]["rules"] == []  # none added
+
+
+@pytest.mark.parametrize("body", [b"{", b"[" * 100_000 + b"]" * 100_000, b"\xff\xfe"])
+def test_a_body_that_is_not_json_is_refused(emulator: Emulator, body: bytes) -> None:
+    request = urllib.request.Request(
+        f"{emulator.endpoint_url}/_emulator/outcomes", body, method="POST"
+    )
+    with pytest.raises(urllib.error.HTTPError) as error:
+        urllib.request.urlopen(request, timeout=30)
+    assert error.value.code == 400
+
+
+def test_other_methods_are_refused(emulator: Emulator) -> None:
+    assert _control(emulator, "PUT", "/_emulator/outcomes", {})[0] == 405
 
 
 def test_encoding_and_parts_follow_gsm_and_ucs2_sizes() -> None:

@@ -213,12 +213,12 @@ class OutcomeRules:
         self._rules: list[OutcomeRule] = []
         self._lock = threading.Lock()
 
-    def add(self, rule: OutcomeRule) -> None:
-        """Add ``rule``; it takes precedence over older rules of its kind."""
+    def add(self, *rules: OutcomeRule) -> None:
+        """Add ``rules`` (all or none); each takes precedence over older rules of its kind."""
         with self._lock:
-            if len(self._rules) >= self.MAX_RULES:
+            if len(self._rules) + len(rules) > self.MAX_RULES:
                 raise ValueError(f"at most {self.MAX_RULES} outcome rules; DELETE them first")
-            self._rules.append(rule)
+            self._rules.extend(rules)
 
     def clear(self) -> None:
         """Remove every rule."""
@@ -250,10 +250,10 @@ class OutcomeRules:
             try:
                 spec = json.loads(body or b"null")
                 rules: Sequence[Any] = spec if isinstance(spec, list) else [spec]
-                parsed = [OutcomeRule.from_api(item) for item in rules]
-                for rule in parsed:
-                    self.add(rule)
-            except ValueError as error:  # json.JSONDecodeError is a ValueError
+                if len(rules) > self.MAX_RULES:
+                    raise ValueError(f"at most {self.MAX_RULES} outcome rules")
+                self.add(*[OutcomeRule.from_api(item) for item in rules])
+            except (ValueError, RecursionError) as error:  # JSONDecodeError is a ValueError
                 return HTTPStatus.BAD_REQUEST, {"message": f"bad outcome rule: {error}"}
         elif method == "DELETE":
             self.clear()

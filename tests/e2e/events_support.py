@@ -118,10 +118,25 @@ class MotoSinks:
         return records
 
     def bucket_records(self, bucket: str) -> list[dict[str, Any]]:
-        """Every record in the objects of ``bucket`` (JSON lines)."""
+        """Every record in the objects of ``bucket`` (JSON documents, one after the other,
+        with or without newlines between them).
+        """
         records = []
+        decoder = json.JSONDecoder()
         listed = self.s3.list_objects_v2(Bucket=bucket).get("Contents", [])
         for item in listed:
-            body = self.s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
-            records += [json.loads(line) for line in body.decode().splitlines() if line]
+            body = self.s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read().decode()
+            position = 0
+            while position < len(body):
+                if body[position].isspace():
+                    position += 1
+                    continue
+                record, position = decoder.raw_decode(body, position)
+                records.append(record)
         return records
+
+    def delete_queues(self) -> None:
+        """Delete the queues :meth:`subscribe_queue` made."""
+        for queue_url in self.queues.values():
+            self.sqs.delete_queue(QueueUrl=queue_url)
+        self.queues.clear()

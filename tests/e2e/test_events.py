@@ -146,7 +146,12 @@ class Target(Protocol):
 
 def _run(command: list[str], **env: str) -> None:
     done = subprocess.run(
-        command, capture_output=True, text=True, env={**os.environ, **env}, timeout=3600
+        command,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=3600,
+        cwd=ROOT,
     )
     assert done.returncode == 0, f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}"
 
@@ -165,10 +170,20 @@ class LocalTarget:
     def deploy(self, cdk_out: Path, names: Names) -> None:
         # What local deploy takes as existing, made real in moto under the ARNs it resolves.
         sinks = MotoSinks(self.sinks_url)
-        sinks.topic(names.topic)
-        sinks.log_group(names.log_group)
-        sinks.stream_to_bucket(names.stream, names.bucket, "arn:aws:iam::123456789012:role/lake")
+        created = {
+            sinks.topic(names.topic),
+            sinks.log_group(names.log_group),
+            sinks.stream_to_bucket(
+                names.stream, names.bucket, "arn:aws:iam::123456789012:role/lake"
+            ),
+        }
         self._local("deploy", cdk_out)
+        deployed = [
+            *self.emulator.v2().sets[names.texts].event_destinations.values(),
+            *self.emulator.v1().sets[names.calls].event_destinations.values(),
+        ]
+        resolved = {arn for d in deployed for k, arn in d.sink.items() if k != "IamRoleArn"}
+        assert resolved == created, f"local deploy resolved {resolved}, moto has {created}"
 
     def destroy(self, cdk_out: Path) -> None:
         self._local("destroy", cdk_out)
@@ -238,8 +253,8 @@ def test_events_reach_consumers_through_sns_logs_and_firehose(
     names = Names(uuid.uuid4().hex[:8])
     cdk_out = synth(tmp_path / "cdk.out", names)
     target.deploy(cdk_out, names)
+    sinks = MotoSinks(target.sinks_url)
     try:
-        sinks = MotoSinks(target.sinks_url)
         topic_arn = sinks.sns.create_topic(Name=names.topic)["TopicArn"]  # idempotent: its ARN
         sinks.subscribe_queue(topic_arn, f"smsvoice-e2e-consumer-{names.run}")
         sent = _send_everything(target, names)
@@ -258,7 +273,10 @@ def test_events_reach_consumers_through_sns_logs_and_firehose(
         for sink, got in records.items():
             _check(sink, got, sent, texts_only=sink == "lake")
     finally:
-        target.destroy(cdk_out)
+        try:
+            sinks.delete_queues()
+        finally:
+            target.destroy(cdk_out)
     if isinstance(target, LocalTarget):
         assert names.texts not in target.emulator.v2().sets
         assert names.calls not in target.emulator.v1().sets

@@ -197,12 +197,16 @@ def json_id(message: str) -> str:
 
 def test_unreachable_sinks_never_slow_down_or_fail_a_send(tmp_path: Path) -> None:
     with Emulator(data_dir=tmp_path, sinks_endpoint="http://127.0.0.1:9") as emu:
-        emu.events.publisher = SinkPublisher("http://127.0.0.1:9", attempts=2, backoff=0.01)
+        assert emu.events.publisher is not None
+        emu.events.publisher.attempts, emu.events.publisher.backoff = 2, 0.01
         v2 = _set(emu, "s", topic={"TopicArn": "arn:aws:sns:us-east-1:123456789012:t"})
         for _ in range(3):
             v2.send_text_message(ConfigurationSetName="s", DestinationPhoneNumber=SUCCESS)
         assert emu.events.publisher.wait_idle(60)
         assert len(emu.events.publisher.failures) == 12
+        # written down too, beside the state
+        logged = (tmp_path / "deliveries-failed.jsonl").read_text().splitlines()
+        assert [json.loads(line)["attempts"] for line in logged] == [2] * 12
         # the JSON lines are written whatever happens to the sinks
         lines = (tmp_path / "123456789012/us-east-1/events/v2/s/topic.jsonl").read_text()
         assert lines.count("\n") == 12

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any
 
 from .destination import EventDestination
@@ -27,6 +28,8 @@ from .sinks import SinkPublisher, sinks_configured
 from .store import StateStore
 
 MESSAGES_FILE = "messages.jsonl"
+FAILED_DELIVERIES_FILE = "deliveries-failed.jsonl"
+"""Under the data dir: one line per record that finally did not reach its sink."""
 CONTROL_PATHS = ("/_emulator/outcomes", "/_emulator/deliveries")
 
 
@@ -63,12 +66,21 @@ class EventRouting:
         self.publisher = publisher
 
     @classmethod
-    def for_endpoint(cls, sinks_endpoint: str | None) -> EventRouting:
+    def for_endpoint(cls, sinks_endpoint: str | None, data_dir: Path | None = None) -> EventRouting:
         """Routing that delivers to sink APIs when ``sinks_endpoint`` is given or a standard
-        per-service endpoint variable is set (see :mod:`.sinks`).
+        per-service endpoint variable is set (see :mod:`.sinks`); with ``data_dir`` (default:
+        none), failed deliveries are also appended to :data:`FAILED_DELIVERIES_FILE` there.
         """
-        publisher = SinkPublisher(sinks_endpoint) if sinks_configured(sinks_endpoint) else None
-        return cls(publisher)
+        if not sinks_configured(sinks_endpoint):
+            return cls(None)
+        log = None
+        if data_dir is not None:
+            store = StateStore(data_dir)
+
+            def log(failure: dict[str, Any]) -> None:
+                store.append(FAILED_DELIVERIES_FILE, [failure])
+
+        return cls(SinkPublisher(sinks_endpoint, failure_log=log))
 
     def control(
         self, method: str, path: str, body: bytes

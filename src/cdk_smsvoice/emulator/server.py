@@ -68,7 +68,7 @@ class Emulator:
     ) -> None:
         self.data_dir = data_dir
         self.tps = tps
-        self.events = EventRouting.for_endpoint(sinks_endpoint)
+        self.events = EventRouting.for_endpoint(sinks_endpoint, data_dir)
         self._services: dict[tuple[Api, str, str], EmulatedService[Any]] = {}
         self._stores: dict[tuple[str, str], StateStore] = {}
         self._lock = threading.Lock()

@@ -47,6 +47,8 @@ ARN_MEMBER = {
 ENDPOINT_VARIABLES = tuple(f"AWS_ENDPOINT_URL_{s.upper()}" for s in ("sns", "logs", "firehose"))
 ClientFactory = Callable[[str, str], Any]
 """``(service, region) -> boto3 client``."""
+FailureLog = Callable[[dict[str, Any]], None]
+"""Where a failed delivery is written down, as :meth:`DeliveryFailure.to_api` gives it."""
 
 
 @dataclass(frozen=True)
@@ -86,8 +88,9 @@ class SinkPublisher:
     ``attempts`` (default 5) and ``backoff`` (default 0.2 s, doubling, at most ``max_backoff``
     5 s) shape the retries; ``queue_size`` (default 1000) bounds each destination's queue,
     ``max_destinations`` (default 256) the number of worker threads, ``max_failures`` (default
-    1000) the failures kept. ``client_factory`` builds the boto3 clients (default: from the
-    endpoint and the default credential chain).
+    1000) the failures kept in memory; ``failure_log`` (default: none) also writes each one
+    down. ``client_factory`` builds the boto3 clients (default: from the endpoint and the
+    default credential chain).
     """
 
     def __init__(
@@ -101,6 +104,7 @@ class SinkPublisher:
         max_destinations: int = 256,
         max_failures: int = 1000,
         client_factory: ClientFactory | None = None,
+        failure_log: FailureLog | None = None,
     ) -> None:
         if attempts < 1 or backoff < 0 or queue_size < 1 or max_destinations < 1:
             raise ValueError("attempts, queue_size and max_destinations must be >= 1")
@@ -111,6 +115,7 @@ class SinkPublisher:
         self.queue_size = queue_size
         self.max_destinations = max_destinations
         self._client_factory = client_factory or self._default_client
+        self._failure_log = failure_log
         self._clients: dict[tuple[str, str], Any] = {}
         self._workers: dict[tuple[str, str], _Worker] = {}
         self._failures: deque[DeliveryFailure] = deque(maxlen=max_failures)
@@ -223,6 +228,11 @@ class SinkPublisher:
         with self._lock:
             self._failures.append(failure)
         LOG.warning("event record not delivered to %s %s: %s", sink_type, arn, error)
+        if self._failure_log is not None:
+            try:
+                self._failure_log(failure.to_api())
+            except OSError as problem:  # a full disk must not stop the deliveries
+                LOG.error("cannot write down a failed delivery: %s", problem)
 
 
 class _Worker:

@@ -49,7 +49,7 @@ unit: $(BIN)/.installed node_modules/.installed
 ## e2e: send, event, consumer: the local target (emulator + moto sinks; also in unit) and, with
 ## CDK_SMSVOICE_E2E=aws, AWS credentials and CDK_SMSVOICE_E2E_ORIGINATION, the AWS target
 e2e: $(BIN)/.installed node_modules/.installed
-	$(BIN)/pytest tests/e2e/test_events.py -v -rs
+	$(BIN)/pytest $(wildcard tests/e2e/test_events*.py) -v -rs
 
 ## generate: regenerate the handler's validator from the schema
 generate: $(BIN)/.installed

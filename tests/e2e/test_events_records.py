@@ -210,7 +210,9 @@ def test_every_emitted_event_type_is_one_the_api_models() -> None:
 def test_records_name_the_country_of_the_simulator_number(
     emulator: Emulator, number: str, iso: str
 ) -> None:
-    assert {r["isoCountryCode"] for r in _send(emulator, "TEXT", number)} == {iso}
+    records = _send(emulator, "TEXT", number)
+    assert {r["isoCountryCode"] for r in records} == {iso}
+    assert {r["mcc"] for r in records} == {"310" if iso == "US" else "234"}
 
 
 def test_every_simulator_number_is_e164_and_has_a_pair() -> None:

@@ -72,57 +72,60 @@ class Country:
     carrier: str | None = None
 
 
-# Calling code -> country, longest code first when looked up. US values as in the documented
-# examples; +1 is taken as the US (the NANP numbers of other countries are not told apart).
+# Calling code -> country and its mobile country code (ITU-T E.212), longest code first when
+# looked up. The US network code and carrier are those of the documented examples; +1 is taken
+# as the US (the NANP numbers of other countries are not told apart).
 COUNTRIES: dict[str, Country] = {
     "1": Country("US", "310", "800", "T-mobile USA Inc."),
-    "7": Country("RU"),
-    "27": Country("ZA"),
-    "30": Country("GR"),
-    "31": Country("NL"),
-    "32": Country("BE"),
-    "33": Country("FR"),
-    "34": Country("ES"),
-    "36": Country("HU"),
-    "39": Country("IT"),
-    "40": Country("RO"),
-    "41": Country("CH"),
-    "43": Country("AT"),
-    "44": Country("GB"),
-    "45": Country("DK"),
-    "46": Country("SE"),
-    "47": Country("NO"),
-    "48": Country("PL"),
-    "49": Country("DE"),
-    "52": Country("MX"),
-    "54": Country("AR"),
-    "55": Country("BR"),
-    "56": Country("CL"),
-    "57": Country("CO"),
-    "60": Country("MY"),
-    "61": Country("AU"),
-    "62": Country("ID"),
-    "63": Country("PH"),
-    "64": Country("NZ"),
-    "65": Country("SG"),
-    "66": Country("TH"),
-    "81": Country("JP"),
-    "82": Country("KR"),
-    "84": Country("VN"),
-    "86": Country("CN"),
-    "90": Country("TR"),
-    "91": Country("IN"),
-    "351": Country("PT"),
-    "352": Country("LU"),
-    "353": Country("IE"),
-    "358": Country("FI"),
-    "372": Country("EE"),
-    "420": Country("CZ"),
-    "852": Country("HK"),
-    "886": Country("TW"),
-    "971": Country("AE"),
-    "972": Country("IL"),
+    "7": Country("RU", "250"),
+    "27": Country("ZA", "655"),
+    "30": Country("GR", "202"),
+    "31": Country("NL", "204"),
+    "32": Country("BE", "206"),
+    "33": Country("FR", "208"),
+    "34": Country("ES", "214"),
+    "36": Country("HU", "216"),
+    "39": Country("IT", "222"),
+    "40": Country("RO", "226"),
+    "41": Country("CH", "228"),
+    "43": Country("AT", "232"),
+    "44": Country("GB", "234"),
+    "45": Country("DK", "238"),
+    "46": Country("SE", "240"),
+    "47": Country("NO", "242"),
+    "48": Country("PL", "260"),
+    "49": Country("DE", "262"),
+    "52": Country("MX", "334"),
+    "54": Country("AR", "722"),
+    "55": Country("BR", "724"),
+    "56": Country("CL", "730"),
+    "57": Country("CO", "732"),
+    "60": Country("MY", "502"),
+    "61": Country("AU", "505"),
+    "62": Country("ID", "510"),
+    "63": Country("PH", "515"),
+    "64": Country("NZ", "530"),
+    "65": Country("SG", "525"),
+    "66": Country("TH", "520"),
+    "81": Country("JP", "440"),
+    "82": Country("KR", "450"),
+    "84": Country("VN", "452"),
+    "86": Country("CN", "460"),
+    "90": Country("TR", "286"),
+    "91": Country("IN", "404"),
+    "351": Country("PT", "268"),
+    "352": Country("LU", "270"),
+    "353": Country("IE", "272"),
+    "358": Country("FI", "244"),
+    "372": Country("EE", "248"),
+    "420": Country("CZ", "230"),
+    "852": Country("HK", "454"),
+    "886": Country("TW", "466"),
+    "971": Country("AE", "424"),
+    "972": Country("IL", "425"),
 }
+
+_JERSEY_MCC = "234"  # Jersey's mobile networks use the United Kingdom's country code
 
 # The GSM 03.38 basic character set and its extension table (two septets each).
 _GSM_BASIC = set(
@@ -140,7 +143,7 @@ def country_of(number: str) -> Country | None:
     found = next((c for n in (3, 2, 1) if (c := COUNTRIES.get(digits[:n])) is not None), None)
     simulated = SIMULATOR_NUMBERS.get(number)
     if simulated is not None and (found is None or found.iso != simulated[0]):
-        return Country(simulated[0])
+        return Country(simulated[0], _JERSEY_MCC if simulated[0] == "JE" else None)
     return found
 
 

@@ -7,7 +7,7 @@ topic, the log group's events, the objects in the bucket), checks every record a
 schema and the outcomes, then destroys the app.
 
 * local (always, also in ``make test``): ``cdk-smsvoice local deploy`` to the emulator, which
-  delivers to a moto server started by the test; the test creates the sinks in moto under the
+  delivers to a moto server started by the tests (``conftest.moto_url``); the test creates the sinks in moto under the
   ARNs local deploy resolves.
 * aws (skipped, with the reason, unless ``CDK_SMSVOICE_E2E=aws`` with credentials, and
   ``CDK_SMSVOICE_E2E_ORIGINATION``: an origination simulator number of the account):
@@ -218,7 +218,10 @@ def target(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Target]:
     if request.param == "local":
-        yield from _local_target(tmp_path_factory)
+        moto_url: str = request.getfixturevalue("moto_url")
+        emulator_dir = tmp_path_factory.mktemp("emulator")
+        with Emulator(data_dir=emulator_dir, sinks_endpoint=moto_url) as emulator:
+            yield LocalTarget(emulator, moto_url, tmp_path_factory.mktemp("state"))
         return
     origination = os.environ.get("CDK_SMSVOICE_E2E_ORIGINATION")
     if TARGET != "aws":
@@ -229,22 +232,6 @@ def target(
             "CDK_SMSVOICE_E2E_ORIGINATION (an origination simulator phone number of the account)"
         )
     yield AwsTarget(origination)
-
-
-def _local_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    moto_url = f"http://{host}:{port}"
-    try:
-        with Emulator(
-            data_dir=tmp_path_factory.mktemp("emulator"), sinks_endpoint=moto_url
-        ) as emulator:
-            yield LocalTarget(emulator, moto_url, tmp_path_factory.mktemp("state"))
-    finally:
-        server.stop()
 
 
 def test_events_reach_consumers_through_sns_logs_and_firehose(

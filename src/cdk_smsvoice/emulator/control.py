@@ -1,6 +1,8 @@
 """The control API under ``/_emulator/``, for tests and tools: a table of routes.
 
 * ``GET /_emulator/state``: every set of every account and Region.
+* ``GET``/``POST``/``DELETE /_emulator/outcomes`` and ``GET /_emulator/deliveries``: outcome
+  rules and sink deliveries, answered by the emulator's :class:`~.events.EventRouting`.
 * ``POST /_emulator/faults`` with ``{"api": "v1"|"v2", "operation", "code", "message"?,
   "times"?, "onCall"?, "status"?, "fields"?, "account"?, "region"?}`` makes the Nth call of an
   operation fail, or with ``"loseResponse": true`` instead of a code, take effect and drop its
@@ -21,6 +23,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from .errors import protocol_error
+from .events import CONTROL_PATHS
 from .identity import DEFAULT_ACCOUNT, DEFAULT_REGION, Identity, IdentityError
 from .wire import parse_json_object
 
@@ -126,6 +129,10 @@ def control_answer(
     emulator: Emulator, method: str, path: str, raw: bytes
 ) -> tuple[int, dict[str, str], bytes]:
     """Answer one control request: ``(status, headers, body)``."""
+    if path in CONTROL_PATHS:
+        answered = emulator.events.control(method, path, raw)
+        if answered is not None:
+            return answered
     route = ROUTES.get((method, path))
     if route is None:
         status = 405 if path in {p for _, p in ROUTES} else 404

@@ -1,30 +1,36 @@
 """Messages sent through the emulator, and the event records they emit to destinations.
 
-Every message is delivered: a text or media message goes PENDING, QUEUED, SUCCESSFUL,
-DELIVERED; a call is INITIATED, RINGING, ANSWERED, COMPLETED. Each event goes to every enabled
-destination of the message's configuration set whose ``MatchingEventTypes`` match it (the
-event type itself, ``ALL``, or the channel's ``<CHANNEL>_ALL``). With a data directory, records
-are appended to ``events/<v1|v2>/<set>/<destination>.jsonl`` and messages to ``messages.jsonl``.
+A send's outcome (:mod:`.outcomes`: delivered unless a rule or a failure simulator number says
+otherwise) gives the sequence of event types; each becomes a record in AWS's documented shape
+(:mod:`.records`). Each record goes to every enabled destination of the message's
+configuration set whose ``MatchingEventTypes`` match it (the event type itself, ``ALL``, or
+the channel's ``<CHANNEL>_ALL``), in the order of the sequence. With a data directory, records
+are appended to ``events/<v1|v2>/<set>/<destination>.jsonl`` and messages to
+``messages.jsonl``; with sinks configured (:mod:`.sinks`), they are also delivered to the
+destination's topic, log group or delivery stream.
 """
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from http import HTTPStatus
+from pathlib import Path
 from typing import Any
 
 from .destination import EventDestination
+from .outcomes import OutcomeRules, lifecycle
+from .records import SendFacts, v1_record, v2_record
+from .sinks import SinkPublisher, sinks_configured
 from .store import StateStore
 
-LIFECYCLES: dict[str, tuple[str, ...]] = {
-    "TEXT": ("TEXT_PENDING", "TEXT_QUEUED", "TEXT_SUCCESSFUL", "TEXT_DELIVERED"),
-    "MEDIA": ("MEDIA_PENDING", "MEDIA_QUEUED", "MEDIA_SUCCESSFUL", "MEDIA_DELIVERED"),
-    "VOICE": ("VOICE_INITIATED", "VOICE_RINGING", "VOICE_ANSWERED", "VOICE_COMPLETED"),
-    "V1_VOICE": ("INITIATED_CALL", "RINGING", "ANSWERED", "COMPLETED_CALL"),
-}
 MESSAGES_FILE = "messages.jsonl"
+FAILED_DELIVERIES_FILE = "deliveries-failed.jsonl"
+"""Under the data dir: one line per record that finally did not reach its sink."""
+CONTROL_PATHS = ("/_emulator/outcomes", "/_emulator/deliveries")
 
 
 @dataclass
@@ -50,13 +56,69 @@ class Message:
         }
 
 
+class EventRouting:
+    """Where the events of one emulator go and how sends turn out: its outcome rules, and the
+    publisher into sink APIs (``None``: JSON-lines files only).
+    """
+
+    def __init__(self, publisher: SinkPublisher | None = None) -> None:
+        self.outcomes = OutcomeRules()
+        self.publisher = publisher
+
+    @classmethod
+    def for_endpoint(cls, sinks_endpoint: str | None, data_dir: Path | None = None) -> EventRouting:
+        """Routing that delivers to sink APIs when ``sinks_endpoint`` is given or a standard
+        per-service endpoint variable is set (see :mod:`.sinks`); with ``data_dir`` (default:
+        none), failed deliveries are also appended to :data:`FAILED_DELIVERIES_FILE` there.
+        """
+        if not sinks_configured(sinks_endpoint):
+            return cls(None)
+        log = None
+        if data_dir is not None:
+            store = StateStore(data_dir)
+
+            def log(failure: dict[str, Any]) -> None:
+                store.append(FAILED_DELIVERIES_FILE, [failure])
+
+        return cls(SinkPublisher(sinks_endpoint, failure_log=log))
+
+    def control(
+        self, method: str, path: str, body: bytes
+    ) -> tuple[int, dict[str, str], bytes] | None:
+        """Answer the control API's ``/_emulator/outcomes`` and ``/_emulator/deliveries``;
+        ``None`` for any other path.
+        """
+        if path == "/_emulator/outcomes":
+            status, answer = self.outcomes.control(method, body)
+        elif path == "/_emulator/deliveries" and method == "GET":
+            status = HTTPStatus.OK
+            answer = (
+                self.publisher.status()
+                if self.publisher is not None
+                else {"enabled": False, "delivered": 0, "pending": 0, "failed": []}
+            )
+        elif path == "/_emulator/deliveries":
+            status, answer = HTTPStatus.METHOD_NOT_ALLOWED, {"message": "use GET"}
+        else:
+            return None
+        return status, {"Content-Type": "application/json"}, json.dumps(answer).encode()
+
+    def close(self) -> None:
+        """Stop delivering."""
+        if self.publisher is not None:
+            self.publisher.close()
+
+
 class EventEmitter:
     """Records the messages of API ``api`` ("v1" or "v2") and emits their events; in memory,
-    and on disk with a store.
+    on disk with a store, and to sinks as ``routing`` says (default: outcomes by number only,
+    no sinks).
     """
 
     def __init__(self, api: str, store: StateStore | None = None) -> None:
+        self.api = api
         self.store = store
+        self.routing = EventRouting()
         # v1 and v2 of one account and Region share the message log; each reads back its own
         saved = store.read_lines(MESSAGES_FILE) if store else []
         self.messages: list[dict[str, Any]] = [m for m in saved if m["api"] == api]
@@ -70,41 +132,39 @@ class EventEmitter:
     def send(
         self,
         message: Message,
-        lifecycle: str,
+        facts: SendFacts,
         destinations: Iterable[EventDestination],
-        fields: Mapping[str, Any],
     ) -> list[dict[str, Any]]:
-        """Record ``message`` and emit the events of ``lifecycle``; returns the records."""
-        stages = LIFECYCLES[lifecycle]
-        emitted: list[dict[str, Any]] = []
+        """Record ``message``, build the records of its outcome and emit each to the
+        destinations that receive it; returns the records, in order.
+        """
+        outcome = self.routing.outcomes.resolve(facts.channel, facts.destination)
+        stages = lifecycle(self.api, facts.channel, outcome)
+        call_id = str(uuid.uuid4())
+        records = []
+        for index, event_type in enumerate(stages):
+            final = index == len(stages) - 1
+            timestamp = message.timestamp_ms + 1 + index
+            records.append(
+                v1_record(facts, event_type, timestamp, final, call_id)
+                if self.api == "v1"
+                else v2_record(facts, event_type, timestamp, final)
+            )
         by_destination: dict[str, list[dict[str, Any]]] = {}
         for dest in destinations:
-            for index, event_type in enumerate(stages):
-                if not dest.receives(event_type):
-                    continue
-                record = {
-                    "eventType": event_type,
-                    "eventVersion": "1.0",
-                    "eventTimestamp": message.timestamp_ms + index,
-                    "isFinal": index == len(stages) - 1,
-                    "messageId": message.message_id,
-                    "messageRequestTimestamp": message.timestamp_ms,
-                    "configurationSetName": message.configuration_set_name,
-                    "eventDestinationName": dest.name,
-                    "destination": {dest.sink_type: dict(dest.sink)},
-                    **fields,
-                }
-                by_destination.setdefault(dest.name, []).append(record)
-                emitted.append(record)
+            for record in records:
+                if dest.receives(record["eventType"]):
+                    by_destination.setdefault(dest.name, []).append(record)
+                    if self.routing.publisher is not None:
+                        self.routing.publisher.publish(dest.sink_type, dest.sink, record)
         if self.store is not None:
             self.store.append(MESSAGES_FILE, [message.to_record()])
-            for name, records in by_destination.items():
-                self.store.append(
-                    events_file(message.api, message.configuration_set_name or "", name), records
-                )
+            for name, emitted in by_destination.items():
+                path = events_file(message.api, message.configuration_set_name or "", name)
+                self.store.append(path, emitted)
         self.messages.append(message.to_record())
-        self.events.extend(emitted)
-        return emitted
+        self.events.extend(records)
+        return records
 
 
 def events_file(api: str, set_name: str, destination_name: str) -> str:

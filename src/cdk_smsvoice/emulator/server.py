@@ -21,7 +21,7 @@ from types import TracebackType
 from typing import Any, Literal
 
 from .data_lock import DataDirLock
-from .events import MESSAGES_FILE
+from .events import MESSAGES_FILE, EventRouting
 from .http_app import EmulatorApp, render_server_error
 from .identity import DEFAULT_ACCOUNT, DEFAULT_REGION, Identity, IdentityError
 from .service import EmulatedService
@@ -45,7 +45,9 @@ class Emulator:
 
     ``data_dir`` (default: none, state in memory only) keeps state, messages and event records
     across restarts; ``port`` (default 0: any free port) and ``host`` (default 127.0.0.1) say
-    where to listen; ``tps`` (default: unlimited) limits each operation's calls per second.
+    where to listen; ``tps`` (default: unlimited) limits each operation's calls per second;
+    ``sinks_endpoint`` (default: none, JSON-lines files only) delivers event records to the
+    sink APIs there (see :mod:`.sinks`).
     """
 
     def __init__(
@@ -55,9 +57,11 @@ class Emulator:
         port: int = 0,
         host: str = "127.0.0.1",
         tps: float | None = None,
+        sinks_endpoint: str | None = None,
     ) -> None:
         self.data_dir = data_dir
         self.tps = tps
+        self.events = EventRouting.for_endpoint(sinks_endpoint, data_dir)
         self._services: dict[tuple[Api, str, str], EmulatedService[Any]] = {}
         self._stores: dict[tuple[str, str], StateStore] = {}
         self._lock = threading.RLock()
@@ -70,6 +74,7 @@ class Emulator:
             self._load()
         except BaseException:
             self._http.close()
+            self.events.close()
             if self._data_lock is not None and self._data_lock.held:
                 self._data_lock.release()
             raise
@@ -133,6 +138,7 @@ class Emulator:
                     if api == "v1"
                     else V2Service(account, region, tps=self.tps, store=store)
                 )
+                self._services[key].emitter.routing = self.events
             return self._services[key]
 
     def _store(self, account: str, region: str) -> StateStore | None:
@@ -183,6 +189,7 @@ class Emulator:
         if self._thread is not None:
             self._thread.join()
             self._thread = None
+        self.events.close()
         if self._data_lock is not None and self._data_lock.held:
             self._data_lock.release()
 

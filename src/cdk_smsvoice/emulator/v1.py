@@ -51,6 +51,7 @@ from .destination import EventDestination
 from .errors import ServiceError
 from .events import Message
 from .model_checks import service_model, shape_problems
+from .records import SendFacts
 from .service import (
     EmulatedService,
     Handler,
@@ -412,14 +413,16 @@ class V1Service(EmulatedService[ConfigurationSet]):
             configuration_set_name=set_name,
             request=copy.deepcopy(params),
         )
-        fields = {
-            "originationPhoneNumber": params["OriginationPhoneNumber"],
-            "destinationPhoneNumber": params["DestinationPhoneNumber"],
-            "callerId": params.get("CallerId"),
-        }
+        facts = SendFacts(
+            message_id=message.message_id,
+            channel="VOICE",
+            origination=params["OriginationPhoneNumber"],
+            destination=params["DestinationPhoneNumber"],
+            request_timestamp_ms=message.timestamp_ms,
+        )
         conf = self.sets.get(set_name) if set_name is not None else None
         destinations = list(conf.event_destinations.values()) if conf else []
-        self.emitter.send(message, "V1_VOICE", destinations, fields)
+        self.emitter.send(message, facts, destinations)
         return {"MessageId": message.message_id}
 
 

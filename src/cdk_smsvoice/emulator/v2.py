@@ -26,6 +26,7 @@ from .destination import EventDestination
 from .errors import ServiceError
 from .events import Message
 from .model_checks import service_model, shape_problems
+from .records import SendFacts
 from .service import (
     EmulatedService,
     Handler,
@@ -41,6 +42,9 @@ SERVICE_NAME = "pinpoint-sms-voice-v2"
 SINK_MEMBERS = ("CloudWatchLogsDestination", "KinesisFirehoseDestination", "SnsDestination")
 MAX_EVENT_DESTINATIONS = 5
 MAX_TAGS = 200
+DEFAULT_ORIGINATION = "+18445550100"
+"""The number a send without ``OriginationIdentity`` (nor the set's default sender id) goes
+from, as the emulator owns every number."""
 DEFAULT_STATUS = {
     "AccessDeniedException": 403,
     "ConflictException": 409,
@@ -565,16 +569,23 @@ class V2Service(EmulatedService[ConfigurationSet]):
             configuration_set_name=conf.name if conf else None,
             request=dict(params),
         )
-        fields = {
-            "messageType": params.get("MessageType", conf.default_message_type if conf else None)
+        facts = SendFacts(
+            message_id=message_id,
+            channel=channel,
+            origination=params.get("OriginationIdentity")
+            or (conf.default_sender_id if conf else None)
+            or DEFAULT_ORIGINATION,
+            destination=params["DestinationPhoneNumber"],
+            request_timestamp_ms=message.timestamp_ms,
+            message_type=params.get("MessageType", conf.default_message_type if conf else None)
             or "TRANSACTIONAL",
-            "originationIdentity": params.get("OriginationIdentity")
-            or (conf.default_sender_id if conf else None),
-            "destinationPhoneNumber": params["DestinationPhoneNumber"],
-            "context": dict(params.get("Context", {})),
-        }
+            body=params.get("MessageBody", ""),
+            context=dict(params.get("Context", {})),
+            protect_configuration_id=params.get("ProtectConfigurationId")
+            or (conf.protect_configuration_id if conf else None),
+        )
         destinations = list(conf.event_destinations.values()) if conf else []
-        self.emitter.send(message, channel, destinations, fields)
+        self.emitter.send(message, facts, destinations)
         return {"MessageId": message_id}
 
 

@@ -1,0 +1,260 @@
+"""Event records in the shapes AWS documents, one per event of a message.
+
+* v2 text (SMS), media (MMS) and voice records follow "Example AWS End User Messaging SMS event
+  data" (https://docs.aws.amazon.com/sms-voice/latest/userguide/configuration-sets-event-format.html):
+  ``eventType``, ``eventVersion``, ``eventTimestamp``, ``isFinal``, ``originationPhoneNumber``,
+  ``destinationPhoneNumber``, ``isoCountryCode``, ``mcc``/``mnc``/``carrierName`` (only where
+  known: they are optional), ``messageId``, ``messageRequestTimestamp``, ``messageEncoding``
+  (text), ``messageType``, ``messageStatus``, ``messageStatusDescription``, ``context`` (when the
+  send had one), ``totalMessageParts`` (text and media), ``totalMessagePrice``,
+  ``totalCarrierFee`` (text and media) and ``protectConfiguration`` (when the send used one).
+* v1 voice records follow the Pinpoint SMS and Voice call events: ``eventType``,
+  ``eventVersion``, ``eventTimestamp``, ``isFinal``, ``originationPhoneNumber``,
+  ``destinationPhoneNumber``, ``callInstanceId``, ``callStatus`` and ``messageId``.
+
+No record carries emulator-only fields: which set and destination a record went to is the
+path of its JSON-lines file (or the sink it was delivered to).
+Prices are the emulator's: per message part, the figures of the documented US example.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .outcomes import SIMULATOR_NUMBERS
+
+SCHEMA_PATH = Path(__file__).with_name("event_record.schema.json")
+"""The JSON Schema every record conforms to, written from the documented examples."""
+EVENT_VERSION = "1.0"
+PRICE_PER_PART = 0.00581
+CARRIER_FEE_PER_PART = 0.00302
+VOICE_PRICE_PER_MINUTE = 0.013
+
+# messageStatus -> messageStatusDescription; the SUCCESSFUL and DELIVERED texts are the
+# documented ones, the failures use the delivery failure reasons of the SMS documentation.
+STATUS_DESCRIPTIONS: dict[str, str] = {
+    "PENDING": "Message is pending delivery",
+    "QUEUED": "Message is queued for delivery",
+    "SUCCESSFUL": "Message has been accepted by phone carrier",
+    "DELIVERED": "Message has been accepted by phone",
+    "UNREACHABLE": "Phone is currently unreachable/unavailable",
+    "CARRIER_UNREACHABLE": "Phone carrier is currently unreachable/unavailable",
+    "BLOCKED": "Phone has blocked SMS",
+    "CARRIER_BLOCKED": "Phone carrier has blocked this message",
+    "SPAM": "Blocked as spam by phone carrier",
+    "INVALID": "Invalid phone number",
+    "UNKNOWN": "Unknown error attempting to reach phone",
+    "TTL_EXPIRED": "Message has exceeded its time to live",
+    "INITIATED": "Call has been initiated",
+    "RINGING": "Call is ringing",
+    "ANSWERED": "Call has been answered",
+    "COMPLETED": "Call has been completed",
+    "BUSY": "Line is busy",
+    "NO_ANSWER": "Call was not answered",
+    "FAILED": "Call has failed",
+}
+
+
+@dataclass(frozen=True)
+class Country:
+    """What the records say about a destination's country; ``mcc``, ``mnc`` and ``carrier``
+    only where the documentation shows them.
+    """
+
+    iso: str
+    mcc: str | None = None
+    mnc: str | None = None
+    carrier: str | None = None
+
+
+# Calling code -> country and its mobile country code (ITU-T E.212), longest code first when
+# looked up. The US network code and carrier are those of the documented examples; +1 is taken
+# as the US (the NANP numbers of other countries are not told apart).
+COUNTRIES: dict[str, Country] = {
+    "1": Country("US", "310", "800", "T-mobile USA Inc."),
+    "7": Country("RU", "250"),
+    "27": Country("ZA", "655"),
+    "30": Country("GR", "202"),
+    "31": Country("NL", "204"),
+    "32": Country("BE", "206"),
+    "33": Country("FR", "208"),
+    "34": Country("ES", "214"),
+    "36": Country("HU", "216"),
+    "39": Country("IT", "222"),
+    "40": Country("RO", "226"),
+    "41": Country("CH", "228"),
+    "43": Country("AT", "232"),
+    "44": Country("GB", "234"),
+    "45": Country("DK", "238"),
+    "46": Country("SE", "240"),
+    "47": Country("NO", "242"),
+    "48": Country("PL", "260"),
+    "49": Country("DE", "262"),
+    "52": Country("MX", "334"),
+    "54": Country("AR", "722"),
+    "55": Country("BR", "724"),
+    "56": Country("CL", "730"),
+    "57": Country("CO", "732"),
+    "60": Country("MY", "502"),
+    "61": Country("AU", "505"),
+    "62": Country("ID", "510"),
+    "63": Country("PH", "515"),
+    "64": Country("NZ", "530"),
+    "65": Country("SG", "525"),
+    "66": Country("TH", "520"),
+    "81": Country("JP", "440"),
+    "82": Country("KR", "450"),
+    "84": Country("VN", "452"),
+    "86": Country("CN", "460"),
+    "90": Country("TR", "286"),
+    "91": Country("IN", "404"),
+    "351": Country("PT", "268"),
+    "352": Country("LU", "270"),
+    "353": Country("IE", "272"),
+    "358": Country("FI", "244"),
+    "372": Country("EE", "248"),
+    "420": Country("CZ", "230"),
+    "852": Country("HK", "454"),
+    "886": Country("TW", "466"),
+    "971": Country("AE", "424"),
+    "972": Country("IL", "425"),
+}
+
+_JERSEY_MCC = "234"  # Jersey's mobile networks use the United Kingdom's country code
+
+# The GSM 03.38 basic character set and its extension table (two septets each).
+_GSM_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_GSM_EXTENDED = set("^{}\\[~]|€\f")
+
+
+def country_of(number: str) -> Country | None:
+    """The country of an E.164 ``number`` (a simulator number's as the simulator table gives
+    it), or ``None`` if the emulator does not know it.
+    """
+    digits = number.removeprefix("+")
+    found = next((c for n in (3, 2, 1) if (c := COUNTRIES.get(digits[:n])) is not None), None)
+    simulated = SIMULATOR_NUMBERS.get(number)
+    if simulated is not None and (found is None or found.iso != simulated[0]):
+        return Country(simulated[0], _JERSEY_MCC if simulated[0] == "JE" else None)
+    return found
+
+
+def encoding_of(body: str) -> str:
+    """``GSM`` if ``body`` fits the GSM 7-bit alphabet, else ``Unicode``."""
+    return "GSM" if all(c in _GSM_BASIC or c in _GSM_EXTENDED for c in body) else "Unicode"
+
+
+def parts_of(body: str, encoding: str) -> int:
+    """How many message parts ``body`` takes (153 GSM septets or 67 UCS-2 characters a part
+    once it is longer than one part of 160 or 70).
+    """
+    if encoding == "GSM":
+        size = sum(2 if c in _GSM_EXTENDED else 1 for c in body)
+        single, multi = 160, 153
+    else:
+        size = sum(2 if ord(c) > 0xFFFF else 1 for c in body)
+        single, multi = 70, 67
+    return 1 if size <= single else math.ceil(size / multi)
+
+
+@dataclass(frozen=True)
+class SendFacts:
+    """What the records of one message are built from.
+
+    ``channel`` is TEXT, MEDIA or VOICE; ``origination`` the number or sender id the message
+    went from; ``body`` the text (for parts and encoding); ``context`` the send's ``Context``
+    (default: none); ``protect_configuration_id`` the protect configuration used (default:
+    none); ``message_type`` TRANSACTIONAL or PROMOTIONAL.
+    """
+
+    message_id: str
+    channel: str
+    origination: str
+    destination: str
+    request_timestamp_ms: int
+    message_type: str = "TRANSACTIONAL"
+    body: str = ""
+    context: Mapping[str, str] = field(default_factory=dict)
+    protect_configuration_id: str | None = None
+
+
+def status_of(event_type: str) -> str:
+    """The ``messageStatus`` of a v2 event type, e.g. ``TEXT_CARRIER_BLOCKED`` ->
+    ``CARRIER_BLOCKED``.
+    """
+    return event_type.split("_", 1)[1]
+
+
+def v2_record(facts: SendFacts, event_type: str, timestamp_ms: int, final: bool) -> dict[str, Any]:
+    """The v2 record of one event of the message ``facts`` describes."""
+    status = status_of(event_type)
+    record: dict[str, Any] = {
+        "eventType": event_type,
+        "eventVersion": EVENT_VERSION,
+        "eventTimestamp": timestamp_ms,
+        "isFinal": final,
+        "originationPhoneNumber": facts.origination,
+        "destinationPhoneNumber": facts.destination,
+    }
+    country = country_of(facts.destination)
+    if country is not None:
+        record["isoCountryCode"] = country.iso
+        if facts.channel != "VOICE":
+            optional = {"mcc": country.mcc, "mnc": country.mnc, "carrierName": country.carrier}
+            record.update({k: v for k, v in optional.items() if v is not None})
+    record["messageId"] = facts.message_id
+    record["messageRequestTimestamp"] = facts.request_timestamp_ms
+    encoding = encoding_of(facts.body)
+    if facts.channel == "TEXT":
+        record["messageEncoding"] = encoding
+    record["messageType"] = facts.message_type
+    record["messageStatus"] = status
+    record["messageStatusDescription"] = STATUS_DESCRIPTIONS[status]
+    if facts.context:
+        record["context"] = dict(facts.context)
+    if facts.channel == "VOICE":
+        record["totalMessagePrice"] = VOICE_PRICE_PER_MINUTE if status == "COMPLETED" else 0.0
+    else:
+        parts = parts_of(facts.body, encoding) if facts.channel == "TEXT" else 1
+        record["totalMessageParts"] = parts
+        record["totalMessagePrice"] = round(PRICE_PER_PART * parts, 5)
+        record["totalCarrierFee"] = round(CARRIER_FEE_PER_PART * parts, 5)
+    if facts.protect_configuration_id is not None:
+        record["protectConfiguration"] = {
+            "protectConfigurationId": facts.protect_configuration_id,
+            "protectStatus": "ALLOW",
+        }
+    return record
+
+
+def v1_record(
+    facts: SendFacts, event_type: str, timestamp_ms: int, final: bool, call_instance_id: str
+) -> dict[str, Any]:
+    """The v1 (Pinpoint SMS and Voice) record of one call event of the message ``facts``
+    describes; ``callStatus`` repeats the event type, as the call's state at that event.
+    """
+    return {
+        "eventType": event_type,
+        "eventVersion": EVENT_VERSION,
+        "eventTimestamp": timestamp_ms,
+        "isFinal": final,
+        "originationPhoneNumber": facts.origination,
+        "destinationPhoneNumber": facts.destination,
+        "callInstanceId": call_instance_id,
+        "callStatus": event_type,
+        "messageId": facts.message_id,
+    }
+
+
+def record_schema() -> dict[str, Any]:
+    """The JSON Schema of event records (:data:`SCHEMA_PATH`)."""
+    schema: dict[str, Any] = json.loads(SCHEMA_PATH.read_text())
+    return schema

@@ -22,7 +22,8 @@ def client(service: str, url: str | None, region: str = "us-east-1") -> Any:
 def control(url: str, method: str, path: str, body: Any = None) -> tuple[int, Any]:
     """Call the emulator's control API at ``url``; returns ``(status, JSON answer)``."""
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(f"{url}{path}", data, method=method)
+    headers = {"Content-Type": "application/json"}  # the control API takes JSON only
+    request = urllib.request.Request(f"{url}{path}", data, headers, method=method)
     try:
         with urllib.request.urlopen(request, timeout=30) as answer:
             return answer.status, json.loads(answer.read())

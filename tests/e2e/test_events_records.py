@@ -303,7 +303,10 @@ def test_a_bad_rule_is_refused_with_the_reason(emulator: Emulator, rule: Any) ->
 @pytest.mark.parametrize("body", [b"{", b"[" * 100_000 + b"]" * 100_000, b"\xff\xfe"])
 def test_a_body_that_is_not_json_is_refused(emulator: Emulator, body: bytes) -> None:
     request = urllib.request.Request(
-        f"{emulator.endpoint_url}/_emulator/outcomes", body, method="POST"
+        f"{emulator.endpoint_url}/_emulator/outcomes",
+        body,
+        {"Content-Type": "application/json"},
+        method="POST",
     )
     with pytest.raises(urllib.error.HTTPError) as error:
         urllib.request.urlopen(request, timeout=30)

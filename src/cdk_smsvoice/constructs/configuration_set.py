@@ -280,19 +280,19 @@ class ImportedConfigurationSet(_SendGrants, Resource):
         :param configuration_set_arn: the set's ARN. Default: built from the name, in this
             stack's account and Region.
         """
+        path = "/".join(p for p in (scope.node.path, id) if p)
+        where = f"[{path}] import of a v2 configuration set"
         if configuration_set_arn is not None:
+            if not Token.is_unresolved(configuration_set_arn):
+                _check_arn(where, configuration_set_arn)
             super().__init__(scope, id, environment_from_arn=configuration_set_arn)
         else:
-            super().__init__(scope, id)
-        where = f"[{self.node.path}] import of a v2 configuration set"
-        if configuration_set_arn is None:
             if configuration_set_name is None:
                 raise ValueError(
                     f"{where}: give configuration_set_name, configuration_set_arn or both"
                 )
+            super().__init__(scope, id)
             configuration_set_arn = _v2_arn(Stack.of(self), configuration_set_name)
-        elif not Token.is_unresolved(configuration_set_arn):
-            _check_arn(where, configuration_set_arn)
         if configuration_set_name is None:
             configuration_set_name = str(
                 Arn.split(configuration_set_arn, ArnFormat.SLASH_RESOURCE_NAME).resource_name

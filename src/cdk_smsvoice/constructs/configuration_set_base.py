@@ -122,7 +122,7 @@ class ConfigurationSetBase(Resource):
         )
         self.node.default_child = self._resource.node.default_child
         self.node.add_validation(_SchemaValidation(self))
-        register_for_name_check(self, self._name)
+        register_for_name_check(self, self._name, generated=configuration_set_name is None)
         if event_destinations is not None and not isinstance(event_destinations, Mapping):
             raise TypeError(
                 f"[{self.node.path}] event_destinations: expected a dict of construct id to "

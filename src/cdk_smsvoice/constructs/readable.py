@@ -1,7 +1,8 @@
 """Values as people read them: CDK tokens replaced by what they stand for.
 
 Messages and warnings never print a raw token such as ``${Token[TOKEN.68]}``. A reference to a
-construct's attribute reads ``<Arn of Stack/Alerts/Logs/Role>``, a pseudo parameter reads as a
+construct's attribute reads ``<Arn of Stack/Alerts/Logs/Role, resolved at deploy>`` (a ``Ref``:
+``<Stack/Topic, resolved at deploy>``), a pseudo parameter reads as a
 placeholder (``<account-id>``, ``<region>``, ``<partition>``) and anything else as
 ``(resolved at deploy)``.
 """
@@ -78,8 +79,9 @@ def _describe_resolvable(token: Any, scope: IConstruct) -> Any:
     if isinstance(token, Reference):
         target = token.target.node.path
         target = target.removesuffix("/Resource").removesuffix("/Default")
-        attribute = "name" if token.display_name == "Ref" else token.display_name
-        return f"<{attribute} of {target}, resolved at deploy>"
+        if token.display_name == "Ref":
+            return f"<{target}, resolved at deploy>"
+        return f"<{token.display_name} of {target}, resolved at deploy>"
     try:
         resolved = Stack.of(scope).resolve(token)
     except Exception:  # a token that cannot resolve here reads as unknown, never as an error

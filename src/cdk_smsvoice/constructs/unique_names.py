@@ -9,6 +9,10 @@ Where two sets would deploy is read from their stacks:
   ``cdk deploy --all`` does with one set of credentials.
 - A literal account and an unresolved one cannot be compared at synth: they are not reported.
 
+Generated names are built from the stack name and the construct path within the stack (as
+aws-cdk-lib's ``Names.unique_resource_name`` does), so two of them are equal only when two
+stacks with the same stack name would deploy to one account and Region.
+
 A name that contains a token (a parameter, ``Aws.STACK_NAME``) is compared only with the names
 of the same stack, where the same token resolves to the same value.
 v1 and v2 sets are separate resources with separate names, so only sets of one API generation
@@ -43,9 +47,10 @@ _SETS: "weakref.WeakKeyDictionary[IConstruct, list[_Registered]]" = weakref.Weak
 
 
 class _Registered:
-    def __init__(self, owner: "ConfigurationSetBase", name: str) -> None:
+    def __init__(self, owner: "ConfigurationSetBase", name: str, generated: bool) -> None:
         self.owner = owner
         self.name = name
+        self.generated = generated
         self._placement: _Placement | None = None
 
     @property
@@ -62,11 +67,12 @@ class _Registered:
         return self._placement
 
 
-def register_for_name_check(owner: "ConfigurationSetBase", name: str) -> None:
-    """Enter ``owner`` (whose name is ``name``) in its app's sets, and have its validation
-    report any other set of the app that would get the same name in the same place.
+def register_for_name_check(owner: "ConfigurationSetBase", name: str, generated: bool) -> None:
+    """Enter ``owner`` (whose name is ``name``, ``generated`` or given) in its app's sets, and
+    have its validation report any other set of the app that would get the same name in the
+    same place.
     """
-    entry = _Registered(owner, name)
+    entry = _Registered(owner, name, generated)
     _SETS.setdefault(owner.node.root, []).append(entry)
     owner.node.add_validation(_UniqueName(entry))
 
@@ -89,9 +95,19 @@ class _UniqueName:
         where = f"account {readable(placement.account, owner)}, Region " + str(
             readable(placement.region, owner)
         )
+        if self._entry.generated:
+            fix = (
+                "The name is generated from the stack name and the construct path, so these "
+                "stacks share a stack name in one account and Region, which CloudFormation "
+                "does not allow either: give the stacks different stack names."
+            )
+        else:
+            fix = (
+                "Give each set its own configuration_set_name, or leave it out to get a "
+                "generated, unique one."
+            )
         return [
             f"configuration set name {readable(placement.name, owner)!r} ({placement.generation}) "
             f"is also the name of {', '.join(others)}, in the same account and Region ({where}). "
-            "The second create would fail at deploy time. Give each set its own "
-            "configuration_set_name, or leave it out to get a generated, unique one."
+            f"The second create would fail at deploy time. {fix}"
         ]

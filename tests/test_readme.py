@@ -43,9 +43,30 @@ def test_quickstart_is_the_two_make_commands() -> None:
     assert "make test" in (README.parent / ".ci" / "run").read_text(encoding="utf-8")
 
 
+def _walkthrough() -> str:
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("### Walkthrough") :]
+    match = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
+    assert match, "README has no walkthrough"
+    return match.group(1)
+
+
+def test_walkthrough_runs_scripts_of_the_repository_with_what_deploy_local_installs() -> None:
+    walkthrough = _walkthrough()
+    scripts = re.findall(r"^\.venv/bin/python (\S+)", walkthrough, re.MULTILINE)
+    assert scripts == ["examples/send.py"]
+    assert all((README.parent / script).is_file() for script in scripts)
+    # every command run from the venv comes from the [local] extra or the library itself
+    tools = set(re.findall(r"^\.venv/bin/([\w-]+)", walkthrough, re.MULTILINE))
+    assert tools == {"python", "cdk-smsvoice"}
+    makefile = (README.parent / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^synth: \$\(BIN\)/\.installed-local ", makefile, re.MULTILINE)
+    assert '-e ".[local]"' in makefile
+
+
 def test_walkthrough_send_script_sends_through_the_deployed_set(tmp_path: Path) -> None:
-    """The walkthrough's send.py, against an emulator holding a set named like the reference
-    app's: the message goes out and its events reach the destination's JSON lines."""
+    """The walkthrough's examples/send.py, against an emulator holding a set named like the
+    reference app's: the message goes out and its events reach the destination's JSON lines."""
     import boto3
 
     from cdk_smsvoice.emulator import Emulator
@@ -61,8 +82,7 @@ def test_walkthrough_send_script_sends_through_the_deployed_set(tmp_path: Path) 
             MatchingEventTypes=["ALL"],
             SnsDestination={"TopicArn": "arn:aws:sns:us-east-1:123456789012:events"},
         )
-        script = tmp_path / "send.py"
-        script.write_text(_example("`send.py` sends"), encoding="utf-8")
+        script = README.parent / "examples" / "send.py"
         env = {**os.environ, "AWS_ENDPOINT_URL": emu.endpoint_url}
         out = subprocess.run(
             [sys.executable, str(script)], check=True, env=env, capture_output=True, text=True

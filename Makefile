@@ -49,8 +49,8 @@ synth: $(BIN)/.installed-local node_modules/.installed
 test: lint typecheck check-generated docs unit
 
 lint: $(BIN)/.installed
-	$(BIN)/ruff check src tests stacks app.py bench examples
-	$(BIN)/ruff format --check src tests stacks app.py bench examples
+	$(BIN)/ruff check src tests stacks app.py bench examples docs
+	$(BIN)/ruff format --check src tests stacks app.py bench examples docs
 
 typecheck: $(BIN)/.installed
 	$(BIN)/mypy src/cdk_smsvoice stacks app.py
@@ -65,9 +65,8 @@ unit: $(BIN)/.installed node_modules/.installed $(CHECKOV_VENV)/.installed
 # refuses unless PDOC_ALLOW_EXEC=1.
 docs: $(BIN)/.installed node_modules/.installed
 	rm -rf $(DOCS_DIR)
-	PDOC_ALLOW_EXEC=1 $(BIN)/python -W error::UserWarning -W error::RuntimeWarning -m pdoc \
-		--docformat restructuredtext --output-directory $(DOCS_DIR) \
-		cdk_smsvoice cdk_smsvoice.testing '!cdk_smsvoice.handler' '!cdk_smsvoice.schema.handler_codegen'
+	PDOC_ALLOW_EXEC=1 $(BIN)/python -W error::UserWarning -W error::RuntimeWarning \
+		docs/build_api_docs.py $(DOCS_DIR)
 
 ## checkov: Checkov on the reference app's template (the test suite scans every synthesized template)
 checkov: synth $(CHECKOV_VENV)/.installed

@@ -73,21 +73,23 @@ def register_for_name_check(owner: "ConfigurationSetBase", name: str, generated:
     same place.
     """
     entry = _Registered(owner, name, generated)
-    _SETS.setdefault(owner.node.root, []).append(entry)
-    owner.node.add_validation(_UniqueName(entry))
+    root = owner.node.root
+    _SETS.setdefault(root, []).append(entry)
+    owner.node.add_validation(_UniqueName(entry, root))
 
 
 @jsii.implements(IValidation)
 class _UniqueName:
-    def __init__(self, entry: _Registered) -> None:
+    def __init__(self, entry: _Registered, root: IConstruct) -> None:
         self._entry = entry
+        self._root = root
 
     def validate(self) -> list[str]:
         owner = self._entry.owner
         placement = self._entry.placement
         others = [
             other.owner.node.path
-            for other in _SETS.get(owner.node.root, [])
+            for other in _SETS.get(self._root, [])
             if other is not self._entry and other.placement == placement
         ]
         if not others:

@@ -105,3 +105,39 @@ def test_v1_example_runs_where_it_says(tmp_path: Path) -> None:
     template = _run(head + _example("### v1 voice sets") + "app.synth()" + tail, tmp_path)
     assert "Custom::SmsVoiceV1ConfigurationSet" in template
     assert '"NO_ANSWER"' in template
+
+
+def test_deploying_installs_no_dev_tool() -> None:
+    """make deploy-local/destroy-local/synth depend on the [local] extra only, and that extra
+    holds only what synthesizing the reference app needs beyond the library."""
+    import tomllib
+
+    project = tomllib.loads((README.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    extras = project["project"]["optional-dependencies"]
+    assert [re.split(r"[<>=\[ ]", d)[0] for d in extras["local"]] == ["cdk-nag"]
+    assert "cdk-smsvoice[local]" in extras["dev"]
+    makefile = (README.parent / "Makefile").read_text(encoding="utf-8")
+    for target in ("synth", "destroy-local"):
+        (line,) = re.findall(rf"^{target}:(.*)$", makefile, re.MULTILINE)
+        assert "$(BIN)/.installed-local" in line and "$(BIN)/.installed " not in f"{line} "
+
+
+def test_node_versions_in_the_readme_are_the_ones_jsii_supports() -> None:
+    """The README's Node.js section matches the release table of the installed jsii runtime."""
+    import jsii
+
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("## Node.js for the CDK CLI") : text.index("## API reference")]
+    assert "**Node.js 22 or 24**" in section
+    runtime = next((Path(jsii.__file__).parent / "_embedded" / "jsii").glob("bin__jsii-runtime.js"))
+    releases = runtime.read_text(encoding="utf-8")
+    for major in (22, 24):
+        match = re.search(
+            rf'new NodeRelease\({major},\{{endOfLife:new Date\("([\d-]+)"\)\}}\)', releases
+        )
+        assert match, major
+        assert f"{major} until {match.group(1)}" in section
+    assert "Node 20 is end-of-life and not supported anymore by this software" in section
+    assert "Node 20 is end-of-life and not supported anymore by this software" in releases.replace(
+        "${r.majorVersion}", "20"
+    )

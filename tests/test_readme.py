@@ -43,9 +43,30 @@ def test_quickstart_is_the_two_make_commands() -> None:
     assert "make test" in (README.parent / ".ci" / "run").read_text(encoding="utf-8")
 
 
+def _walkthrough() -> str:
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("### Walkthrough") :]
+    match = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
+    assert match, "README has no walkthrough"
+    return match.group(1)
+
+
+def test_walkthrough_runs_scripts_of_the_repository_with_what_deploy_local_installs() -> None:
+    walkthrough = _walkthrough()
+    scripts = re.findall(r"^\.venv/bin/python (\S+)", walkthrough, re.MULTILINE)
+    assert scripts == ["examples/send.py"]
+    assert all((README.parent / script).is_file() for script in scripts)
+    # every command run from the venv comes from the [local] extra or the library itself
+    tools = set(re.findall(r"^\.venv/bin/([\w-]+)", walkthrough, re.MULTILINE))
+    assert tools == {"python", "cdk-smsvoice"}
+    makefile = (README.parent / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^synth: \$\(BIN\)/\.installed-local ", makefile, re.MULTILINE)
+    assert '-e ".[local]"' in makefile
+
+
 def test_walkthrough_send_script_sends_through_the_deployed_set(tmp_path: Path) -> None:
-    """The walkthrough's send.py, against an emulator holding a set named like the reference
-    app's: the message goes out and its events reach the destination's JSON lines."""
+    """The walkthrough's examples/send.py, against an emulator holding a set named like the
+    reference app's: the message goes out and its events reach the destination's JSON lines."""
     import boto3
 
     from cdk_smsvoice.emulator import Emulator
@@ -61,8 +82,7 @@ def test_walkthrough_send_script_sends_through_the_deployed_set(tmp_path: Path) 
             MatchingEventTypes=["ALL"],
             SnsDestination={"TopicArn": "arn:aws:sns:us-east-1:123456789012:events"},
         )
-        script = tmp_path / "send.py"
-        script.write_text(_example("`send.py` sends"), encoding="utf-8")
+        script = README.parent / "examples" / "send.py"
         env = {**os.environ, "AWS_ENDPOINT_URL": emu.endpoint_url}
         out = subprocess.run(
             [sys.executable, str(script)], check=True, env=env, capture_output=True, text=True
@@ -85,3 +105,39 @@ def test_v1_example_runs_where_it_says(tmp_path: Path) -> None:
     template = _run(head + _example("### v1 voice sets") + "app.synth()" + tail, tmp_path)
     assert "Custom::SmsVoiceV1ConfigurationSet" in template
     assert '"NO_ANSWER"' in template
+
+
+def test_deploying_installs_no_dev_tool() -> None:
+    """make deploy-local/destroy-local/synth depend on the [local] extra only, and that extra
+    holds only what synthesizing the reference app needs beyond the library."""
+    import tomllib
+
+    project = tomllib.loads((README.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    extras = project["project"]["optional-dependencies"]
+    assert [re.split(r"[<>=\[ ]", d)[0] for d in extras["local"]] == ["cdk-nag"]
+    assert "cdk-smsvoice[local]" in extras["dev"]
+    makefile = (README.parent / "Makefile").read_text(encoding="utf-8")
+    for target in ("synth", "destroy-local"):
+        (line,) = re.findall(rf"^{target}:(.*)$", makefile, re.MULTILINE)
+        assert "$(BIN)/.installed-local" in line and "$(BIN)/.installed " not in f"{line} "
+
+
+def test_node_versions_in_the_readme_are_the_ones_jsii_supports() -> None:
+    """The README's Node.js section matches the release table of the installed jsii runtime."""
+    import jsii
+
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("## Node.js for the CDK CLI") : text.index("## API reference")]
+    assert "**Node.js 22 or 24**" in section
+    runtime = next((Path(jsii.__file__).parent / "_embedded" / "jsii").glob("bin__jsii-runtime.js"))
+    releases = runtime.read_text(encoding="utf-8")
+    for major in (22, 24):
+        match = re.search(
+            rf'new NodeRelease\({major},\{{endOfLife:new Date\("([\d-]+)"\)\}}\)', releases
+        )
+        assert match, major
+        assert f"{major} until {match.group(1)}" in section
+    assert "Node 20 is end-of-life and not supported anymore by this software" in section
+    assert "Node 20 is end-of-life and not supported anymore by this software" in releases.replace(
+        "${r.majorVersion}", "20"
+    )

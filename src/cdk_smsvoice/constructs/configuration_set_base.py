@@ -2,6 +2,8 @@
 synth-time validation.
 """
 
+import dataclasses
+import inspect
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -17,6 +19,9 @@ from ..handler.smsvoice_handler.constants import SCHEMA_VERSION
 from ..schema import validate_properties
 from .event_destination import EventDestination, EventDestinationConfig, event_type_values
 from .provider import SmsVoiceProvider
+from .readable import readable, without_tokens
+from .structs import as_struct
+from .unique_names import register_for_name_check
 
 
 @dataclass(frozen=True)
@@ -35,17 +40,21 @@ class EventDestinationOptions:
     outside ``[A-Za-z0-9_-]`` replaced by ``-``."""
 
 
+EventDestinationOptionsLike = EventDestinationOptions | Mapping[str, Any]
+"""An :class:`EventDestinationOptions`, or a dict with the same keys."""
+
+
 class ConfigurationSetEventDestination(Construct):
     """One event destination of a configuration set, with the IAM its sink needs."""
 
     def __init__(
         self,
         scope: "ConfigurationSetBase",
-        construct_id: str,
+        id: str,
         options: EventDestinationOptions,
     ) -> None:
-        super().__init__(scope, construct_id)
-        self.event_destination_name = options.event_destination_name or _sanitize(construct_id)
+        super().__init__(scope, id)
+        self.event_destination_name = options.event_destination_name or _sanitize(id)
         self.enabled = options.enabled
         self.events = event_type_values(
             options.events if options.events is not None else scope.DEFAULT_EVENTS
@@ -75,21 +84,29 @@ class ConfigurationSetBase(Resource):
     DEFAULT_EVENTS: ClassVar[Sequence[Enum]]
     """What ``events`` defaults to."""
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Show each subclass's real constructor parameters to ``help()``,
+        ``inspect.signature`` and IDEs, instead of the ``(*args, **kwargs)`` of jsii's
+        metaclass ``__call__``.
+        """
+        super().__init_subclass__(**kwargs)
+        init = inspect.signature(cls.__init__)
+        cls.__signature__ = init.replace(
+            parameters=list(init.parameters.values())[1:], return_annotation=cls
+        )
+
     def __init__(
         self,
         scope: Construct,
-        construct_id: str,
+        id: str,
         *,
         configuration_set_name: str | None,
-        event_destinations: Mapping[str, EventDestinationOptions] | None,
+        event_destinations: Mapping[str, EventDestinationOptionsLike] | None,
         removal_policy: RemovalPolicy | None,
     ) -> None:
-        super().__init__(scope, construct_id)
-        if removal_policy not in (None, RemovalPolicy.DESTROY, RemovalPolicy.RETAIN):
-            raise ValueError(
-                f"[{self.node.path}] removal_policy {removal_policy}: a configuration set can "
-                "only be destroyed or retained. Use RemovalPolicy.DESTROY or RemovalPolicy.RETAIN."
-            )
+        super().__init__(scope, id)
+        if removal_policy is not None:
+            self._check_removal_policy(removal_policy, "removal_policy")
         self._name = configuration_set_name or Names.unique_resource_name(
             self, max_length=64, separator="-", allowed_special_characters="_-"
         )
@@ -103,9 +120,47 @@ class ConfigurationSetBase(Resource):
             properties=self._render_properties(for_validation=False),
             removal_policy=removal_policy or RemovalPolicy.DESTROY,
         )
+        self.node.default_child = self._resource.node.default_child
         self.node.add_validation(_SchemaValidation(self))
+        register_for_name_check(self, self._name, generated=configuration_set_name is None)
+        if event_destinations is not None and not isinstance(event_destinations, Mapping):
+            raise TypeError(
+                f"[{self.node.path}] event_destinations: expected a dict of construct id to "
+                f"EventDestinationOptions (or a dict with its keys), got "
+                f"{type(event_destinations).__name__}"
+            )
         for destination_id, options in (event_destinations or {}).items():
-            self.add_event_destination(destination_id, options)
+            self.add_event_destination(
+                destination_id,
+                as_struct(
+                    EventDestinationOptions,
+                    options,
+                    f"[{self.node.path}] event_destinations[{destination_id!r}]",
+                ),
+            )
+
+    @property
+    def generation(self) -> str:
+        """The API generation: ``v1`` or ``v2``; sets of one generation share one namespace
+        of names in each account and Region.
+        """
+        return "v2" if self.RESOURCE_TYPE.startswith("Custom::SmsVoiceV2") else "v1"
+
+    def apply_removal_policy(self, policy: RemovalPolicy) -> None:
+        """Decide what happens to the set when it leaves the stack or the stack is deleted,
+        as the ``removal_policy`` prop does: ``DESTROY`` deletes it, ``RETAIN`` keeps it.
+
+        :raises ValueError: for ``SNAPSHOT`` or any other policy (a set has no snapshot).
+        """
+        self._check_removal_policy(policy, "apply_removal_policy()")
+        super().apply_removal_policy(policy)
+
+    def _check_removal_policy(self, policy: RemovalPolicy, where: str) -> None:
+        if policy not in (RemovalPolicy.DESTROY, RemovalPolicy.RETAIN):
+            raise ValueError(
+                f"[{self.node.path}] {where} {policy}: a configuration set can "
+                "only be destroyed or retained. Use RemovalPolicy.DESTROY or RemovalPolicy.RETAIN."
+            )
 
     @property
     def configuration_set_name(self) -> str:
@@ -118,30 +173,57 @@ class ConfigurationSetBase(Resource):
         return list(self._destinations)
 
     def add_event_destination(
-        self, construct_id: str, options: EventDestinationOptions | None = None, **kwargs: Any
+        self,
+        id: str,
+        options: EventDestinationOptionsLike | None = None,
+        *,
+        destination: EventDestination | None = None,
+        events: Sequence[Enum | str] | None = None,
+        enabled: bool | None = None,
+        event_destination_name: str | None = None,
     ) -> ConfigurationSetEventDestination:
-        """Add an event destination.
+        """Add an event destination, with the construct id ``id``.
 
-        Pass an :class:`EventDestinationOptions`, or its fields as keyword arguments:
-        ``destination`` (required), ``events``, ``enabled``, ``event_destination_name``.
+        Pass an :class:`EventDestinationOptions` (or a dict with its keys), or its fields as
+        keyword arguments.
+
+        :param destination: where events go (required): ``EventDestination.sns_topic``,
+            ``.cloud_watch_logs`` or ``.firehose``.
+        :param events: the event types to send. Default: every event.
+        :param enabled: whether the destination receives events. Default: True.
+        :param event_destination_name: the destination's name in the set. Default: ``id``,
+            with any character outside ``[A-Za-z0-9_-]`` replaced by ``-``.
         """
-        if options is None:
-            options = EventDestinationOptions(**kwargs)
-        elif kwargs:
-            raise TypeError("pass either an EventDestinationOptions or keyword arguments")
-        destination = ConfigurationSetEventDestination(self, construct_id, options)
-        self._destinations.append(destination)
-        if destination.role is not None:
-            self.provider.grant_pass_role(destination.role)
-        for dependency in destination.config.dependencies:
+        where = f"[{self.node.path}] add_event_destination({id!r})"
+        given = {
+            key: value
+            for key, value in {
+                "destination": destination,
+                "events": events,
+                "enabled": enabled,
+                "event_destination_name": event_destination_name,
+            }.items()
+            if value is not None
+        }
+        if options is not None and given:
+            raise TypeError(
+                f"{where}: pass either an EventDestinationOptions or keyword arguments, "
+                f"not both (got options and {', '.join(given)})"
+            )
+        resolved = as_struct(EventDestinationOptions, given if options is None else options, where)
+        destination_construct = ConfigurationSetEventDestination(self, id, resolved)
+        self._destinations.append(destination_construct)
+        if destination_construct.role is not None:
+            self.provider.grant_pass_role(destination_construct.role)
+        for dependency in destination_construct.config.dependencies:
             self._resource.node.add_dependency(dependency)
-        self._resource.node.add_dependency(destination)
+        self._resource.node.add_dependency(destination_construct)
         cfn = self._resource.node.default_child
         assert cfn is not None
         cfn.add_property_override(  # type: ignore[attr-defined]
             "EventDestinations", [d.render() for d in self._destinations]
         )
-        return destination
+        return destination_construct
 
     def source_arn_in(self, stack: Stack) -> str | None:
         """The ARN that ``aws:SourceArn`` conditions name, built in ``stack``; None when the
@@ -165,9 +247,14 @@ class ConfigurationSetBase(Resource):
         return properties
 
     def validate_configuration(self) -> list[str]:
-        """Every schema error in what this set renders; tokens are checked at deploy time."""
+        """Every schema error in what this set renders; tokens are checked at deploy time,
+        and messages show what a token stands for, never the token itself.
+        """
         return [
-            f"{self.RESOURCE_TYPE} properties: {error}"
+            without_tokens(
+                f"{self.RESOURCE_TYPE} properties: "
+                f"{dataclasses.replace(error, value=readable(error.value, self))}"
+            )
             for error in validate_properties(
                 self.RESOURCE_TYPE,
                 self._render_properties(for_validation=True),
@@ -187,5 +274,5 @@ class _SchemaValidation:
         return self._owner.validate_configuration()
 
 
-def _sanitize(construct_id: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_-]", "-", construct_id)[:64]
+def _sanitize(id: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]", "-", id)[:64]

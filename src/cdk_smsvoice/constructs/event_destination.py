@@ -5,6 +5,7 @@ Use the factories, ``EventDestination.sns_topic(...)``, ``.cloud_watch_logs(...)
 """
 
 import json
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,6 +19,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct, IConstruct, IDependable
+
+from .readable import readable
 
 if TYPE_CHECKING:
     from .configuration_set_base import ConfigurationSetBase
@@ -142,8 +145,8 @@ class _SnsTopicDestination(EventDestination):
             Annotations.of(scope).add_warning_v2(
                 "cdk-smsvoice:ImportedTopic",
                 f"Topic {shown} is imported, so its access policy cannot be changed here. "
-                "Add this statement to it, or SMS and Voice cannot publish events: "
-                + json.dumps(Stack.of(scope).resolve(statement.to_statement_json())),
+                "Add this statement to it, or SMS and Voice cannot publish events"
+                + _paste_hint(statement, scope),
             )
         key = topic.master_key
         if key is not None:
@@ -178,8 +181,8 @@ def _allow_key(
         Annotations.of(scope).add_warning_v2(
             "cdk-smsvoice:ImportedKey",
             f"The topic's KMS key {key.node.path} is imported, so its key policy cannot be "
-            "changed here. Let sms-voice.amazonaws.com call kms:GenerateDataKey* and "
-            "kms:Decrypt on it, or SMS and Voice cannot publish events to the topic.",
+            "changed here. Add this statement to it, or SMS and Voice cannot publish events "
+            "to the topic" + _paste_hint(statement, scope),
         )
         return []
     return [key]
@@ -241,6 +244,16 @@ class _FirehoseDestination(EventDestination):
             role=role,
             dependencies=(role, self.stream),
         )
+
+
+def _paste_hint(statement: iam.PolicyStatement, scope: Construct) -> str:
+    """The statement, ready to paste into a policy: values known at synth as they are,
+    pseudo parameters as placeholders such as ``<account-id>``.
+    """
+    text = json.dumps(readable(statement.to_statement_json(), scope), sort_keys=True)
+    placeholders = sorted(set(re.findall(r"<[a-z-]+>", text)))
+    hint = f" (replace {', '.join(placeholders)})" if placeholders else ""
+    return f"{hint}: {text}"
 
 
 def _sid(prefix: str, configuration_set: "ConfigurationSetBase") -> str:

@@ -236,6 +236,12 @@ class SmsVoiceProvider(Construct):
                     )
                 ],
             )
+            _skip(
+                self._v1_policy,
+                CKV_AWS_111="The v1 API defines no IAM resource types, so its actions "
+                "(sms-voice:CreateConfigurationSet among them, without the v2 owner-tag "
+                "condition: v1 requests carry no tags) can only be granted on '*'.",
+            )
         return self._v1_policy
 
     def grant_pass_role(self, role: iam.IRole) -> None:

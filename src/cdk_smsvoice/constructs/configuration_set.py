@@ -12,7 +12,6 @@ from aws_cdk import (
     Stack,
     TagManager,
     TagType,
-    Token,
 )
 from aws_cdk import aws_iam as iam
 from constructs import Construct
@@ -20,6 +19,8 @@ from constructs import Construct
 from ..handler.smsvoice_handler.constants import V2_RESOURCE_TYPE
 from .configuration_set_base import ConfigurationSetBase, EventDestinationOptions
 from .enums import EventType, MessageType
+from .lookups import ref_of, stack_of
+from .tokens import is_unresolved
 
 
 def _v2_arn(stack: Stack, name: str) -> str:
@@ -99,7 +100,7 @@ class ConfigurationSet(ConfigurationSetBase):
 
     def source_arn_in(self, stack: Stack) -> str | None:
         """The set's ARN, built in ``stack`` from the name (no cross-stack reference)."""
-        if stack is not Stack.of(self) and Token.is_unresolved(self._name):
+        if is_unresolved(self._name) and ref_of(stack) != ref_of(stack_of(self)):
             raise ValueError(
                 f"[{self.node.path}] configuration_set_name is a token, so a policy in stack "
                 f"{stack.node.path!r} cannot name this set's ARN (pseudo parameters would "

@@ -3,20 +3,31 @@ synth-time validation.
 """
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, ClassVar
 
 import jsii
-from aws_cdk import CustomResource, Names, RemovalPolicy, Resource, Stack, Token
+from aws_cdk import (
+    CustomResource,
+    IResolvable,
+    IResolveContext,
+    Names,
+    RemovalPolicy,
+    ResolutionTypeHint,
+    Resource,
+    Stack,
+)
 from aws_cdk import aws_iam as iam
-from constructs import Construct, IValidation
+from constructs import Construct, IDependable, IValidation
 
 from ..handler.smsvoice_handler.constants import SCHEMA_VERSION
 from ..schema import validate_properties
 from .event_destination import EventDestination, EventDestinationConfig, event_type_values
+from .lookups import by_reference, node_of, placed_in, ref_of
 from .provider import SmsVoiceProvider
+from .tokens import is_unresolved
 
 
 @dataclass(frozen=True)
@@ -45,6 +56,7 @@ class ConfigurationSetEventDestination(Construct):
         options: EventDestinationOptions,
     ) -> None:
         super().__init__(scope, construct_id)
+        placed_in(self, scope, construct_id)
         self.event_destination_name = options.event_destination_name or _sanitize(construct_id)
         self.enabled = options.enabled
         self.events = event_type_values(
@@ -85,6 +97,7 @@ class ConfigurationSetBase(Resource):
         removal_policy: RemovalPolicy | None,
     ) -> None:
         super().__init__(scope, construct_id)
+        placed_in(self, scope, construct_id)
         if removal_policy not in (None, RemovalPolicy.DESTROY, RemovalPolicy.RETAIN):
             raise ValueError(
                 f"[{self.node.path}] removal_policy {removal_policy}: a configuration set can "
@@ -94,7 +107,11 @@ class ConfigurationSetBase(Resource):
             self, max_length=64, separator="-", allowed_special_characters="_-"
         )
         self._destinations: list[ConfigurationSetEventDestination] = []
-        self.provider = SmsVoiceProvider.of(self)
+        self._source_arns: dict[str, str] = {}
+        self.provider = SmsVoiceProvider.of(scope)
+        # One Python object renders EventDestinations when the template is resolved (so adding
+        # a destination re-renders nothing) and runs the schema validation at synth.
+        self._rendering = _Rendering(self)
         self._resource = CustomResource(
             self,
             "Resource",
@@ -103,9 +120,8 @@ class ConfigurationSetBase(Resource):
             properties=self._render_properties(for_validation=False),
             removal_policy=removal_policy or RemovalPolicy.DESTROY,
         )
-        self.node.add_validation(_SchemaValidation(self))
-        for destination_id, options in (event_destinations or {}).items():
-            self.add_event_destination(destination_id, options)
+        node_of(self).add_validation(by_reference(self._rendering))
+        self._add_destinations((event_destinations or {}).items())
 
     @property
     def configuration_set_name(self) -> str:
@@ -129,25 +145,48 @@ class ConfigurationSetBase(Resource):
             options = EventDestinationOptions(**kwargs)
         elif kwargs:
             raise TypeError("pass either an EventDestinationOptions or keyword arguments")
-        destination = ConfigurationSetEventDestination(self, construct_id, options)
-        self._destinations.append(destination)
-        if destination.role is not None:
-            self.provider.grant_pass_role(destination.role)
-        for dependency in destination.config.dependencies:
-            self._resource.node.add_dependency(dependency)
-        self._resource.node.add_dependency(destination)
-        cfn = self._resource.node.default_child
-        assert cfn is not None
-        cfn.add_property_override(  # type: ignore[attr-defined]
-            "EventDestinations", [d.render() for d in self._destinations]
-        )
-        return destination
+        return self._add_destinations([(construct_id, options)])[0]
+
+    def _add_destinations(
+        self, items: Iterable[tuple[str, EventDestinationOptions]]
+    ) -> list[ConfigurationSetEventDestination]:
+        """Bind destinations, then make the custom resource depend on all they need at once."""
+        added: list[ConfigurationSetEventDestination] = []
+        dependencies: list[IDependable] = []
+        for construct_id, options in items:
+            destination = ConfigurationSetEventDestination(self, construct_id, options)
+            self._destinations.append(destination)
+            added.append(destination)
+            if destination.role is not None:
+                self.provider.grant_pass_role(destination.role)
+            dependencies.extend(destination.config.dependencies)
+            dependencies.append(destination)
+        if dependencies:
+            node_of(self._resource).add_dependency(*dependencies)
+        return added
 
     def source_arn_in(self, stack: Stack) -> str | None:
         """The ARN that ``aws:SourceArn`` conditions name, built in ``stack``; None when the
         API generation has no ARN.
         """
         return None
+
+    def _source_arn_in(self, stack: Stack) -> str | None:
+        """``source_arn_in(stack)``, built once per stack."""
+        key = ref_of(stack)
+        if key not in self._source_arns:
+            arn = self.source_arn_in(stack)
+            if arn is None:
+                return None
+            self._source_arns[key] = arn
+        return self._source_arns[key]
+
+    def _label(self) -> str:
+        """The set's name, or its construct path while the name is a token (for messages)."""
+        return repr(self._name) if not is_unresolved(self._name) else node_of(self).path
+
+    def _render_destinations(self) -> list[dict[str, Any]]:
+        return [d.render() for d in self._destinations]
 
     def _render_settings(self, for_validation: bool) -> dict[str, Any]:
         """The generation's own properties, None values left out."""
@@ -157,7 +196,7 @@ class ConfigurationSetBase(Resource):
         properties: dict[str, Any] = {
             "SchemaVersion": SCHEMA_VERSION,
             "ConfigurationSetName": self._name,
-            "EventDestinations": [d.render() for d in self._destinations],
+            "EventDestinations": self._render_destinations() if for_validation else self._rendering,
         }
         properties.update(
             {k: v for k, v in self._render_settings(for_validation).items() if v is not None}
@@ -171,17 +210,37 @@ class ConfigurationSetBase(Resource):
             for error in validate_properties(
                 self.RESOURCE_TYPE,
                 self._render_properties(for_validation=True),
-                is_unresolved=Token.is_unresolved,
+                is_unresolved=is_unresolved,
             )
         ]
 
 
-@jsii.implements(IValidation)
-class _SchemaValidation:
-    """Runs the schema over the rendered properties when the app is synthesized."""
+@jsii.implements(IResolvable, IValidation)
+class _Rendering:
+    """A set's ``EventDestinations``, rendered in Python each time the template is resolved
+    (so that destinations added after construction need no re-rendering), and its schema
+    validation, which runs when the app is synthesized.
+
+    A Python ``IResolvable`` works where a Python ``Lazy`` producer does not
+    (aws/aws-cdk#37952): ``tests/constructs/test_rendering.py`` pins that.
+    """
 
     def __init__(self, owner: ConfigurationSetBase) -> None:
         self._owner = owner
+
+    @property
+    def creation_stack(self) -> list[str]:
+        return []
+
+    @property
+    def type_hint(self) -> ResolutionTypeHint | None:
+        return None
+
+    def resolve(self, context: IResolveContext) -> Any:
+        return self._owner._render_destinations()
+
+    def to_string(self) -> str:
+        return f"<EventDestinations of {type(self._owner).__name__}>"
 
     def validate(self) -> list[str]:
         return self._owner.validate_configuration()

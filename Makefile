@@ -9,7 +9,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 CHECKOV_VENV := .venv-checkov
 DOCS_DIR := docs/api
 
-.PHONY: deploy-local destroy-local synth test lint typecheck unit e2e docs checkov generate check-generated bench bench-emulator clean
+.PHONY: deploy-local destroy-local synth test lint typecheck unit e2e docs checkov generate check-generated bench bench-emulator bench-roundtrips clean
 
 # What deploying needs: the library and the reference app's cdk-nag (the [local] extra).
 $(BIN)/.installed-local: pyproject.toml

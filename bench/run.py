@@ -64,22 +64,6 @@ for _path in (
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
-from aws_cdk import (  # noqa: E402
-    Acknowledgment,
-    App,
-    ArnFormat,
-    CfnTag,
-    Duration,
-    Stack,
-    Tags,
-    Validations,
-)
-from aws_cdk import aws_iam as iam  # noqa: E402
-from aws_cdk import aws_kinesisfirehose as firehose  # noqa: E402
-from aws_cdk import aws_logs as logs  # noqa: E402
-from aws_cdk import aws_s3 as s3  # noqa: E402
-from aws_cdk import aws_smsvoice as smsvoice  # noqa: E402
-from aws_cdk import aws_sns as sns  # noqa: E402
 from handler_harness import (  # noqa: E402
     ACCOUNT,
     NAME,
@@ -91,191 +75,16 @@ from handler_harness import (  # noqa: E402
     properties,
     with_destination,
 )
+from synth_apps import Builder, add_native, add_ours, add_voice, new_stack  # noqa: E402
 
-from cdk_smsvoice import (  # noqa: E402
-    ConfigurationSet,
-    EventDestination,
-    EventDestinationOptions,
-    EventType,
-    VoiceConfigurationSet,
-    VoiceEventType,
-)
 from cdk_smsvoice.emulator.v1 import V1Service  # noqa: E402
 from cdk_smsvoice.emulator.v2 import V2Service  # noqa: E402
 
-SERVICE_PRINCIPAL = "sms-voice.amazonaws.com"
 READ_PREFIXES = ("Describe", "List", "Get")
 MANY_SETS = 10
 """The marginal cost per set is measured between a stack of 1 set and one of this many."""
 
 # --------------------------------------------------------------------------------- synthesis
-
-
-@dataclass(frozen=True)
-class Sinks:
-    """What the destinations point at; the same in both stacks, and shared by every set."""
-
-    topic: sns.Topic
-    log_group: logs.LogGroup
-    stream: firehose.DeliveryStream
-
-    @classmethod
-    def create(cls, stack: Stack) -> Sinks:
-        bucket = s3.Bucket(stack, "Lake", enforce_ssl=True)
-        stream = firehose.DeliveryStream(
-            stack,
-            "Stream",
-            destination=firehose.S3Bucket(bucket, buffering_interval=Duration.seconds(60)),
-        )
-        topic = sns.Topic(stack, "Events")
-        log_group = logs.LogGroup(stack, "EventLog", retention=logs.RetentionDays.ONE_MONTH)
-        return cls(topic=topic, log_group=log_group, stream=stream)
-
-
-def set_name(index: int) -> str:
-    return f"bench-set-{index}"
-
-
-TOPIC_EVENTS = [EventType.TEXT_DELIVERED, EventType.TEXT_BLOCKED]
-LAKE_EVENTS = [EventType.TEXT_ALL, EventType.VOICE_ALL]
-
-
-def add_ours(stack: Stack, sinks: Sinks, index: int) -> None:
-    """One set with 3 destinations (SNS, Logs, Firehose), feedback on and one tag: the L2."""
-    configuration_set = ConfigurationSet(
-        stack,
-        f"Set{index}",
-        configuration_set_name=set_name(index),
-        message_feedback_enabled=True,
-        event_destinations={
-            "Topic": EventDestinationOptions(
-                destination=EventDestination.sns_topic(sinks.topic), events=TOPIC_EVENTS
-            ),
-            "Logs": EventDestinationOptions(
-                destination=EventDestination.cloud_watch_logs(sinks.log_group)
-            ),
-            "Lake": EventDestinationOptions(
-                destination=EventDestination.firehose(sinks.stream), events=LAKE_EVENTS
-            ),
-        },
-    )
-    Tags.of(configuration_set).add("team", "messaging")
-
-
-def add_native(stack: Stack, sinks: Sinks, index: int) -> None:
-    """The same set with the L1 and the IAM written by hand, as least-privileged as ours: a role
-    per destination trusted by SMS and Voice for this set only, a topic policy statement.
-
-    (The L1 has no DefaultMessageType property, so neither stack sets one.)
-    """
-    name = set_name(index)
-    arn = stack.format_arn(
-        service="sms-voice",
-        resource="configuration-set",
-        resource_name=name,
-        arn_format=ArnFormat.SLASH_RESOURCE_NAME,
-    )
-    conditions: dict[str, Any] = {
-        "StringEquals": {"aws:SourceAccount": stack.account},
-        "ArnLike": {"aws:SourceArn": arn},
-    }
-    sinks.topic.add_to_resource_policy(
-        iam.PolicyStatement(
-            sid=f"SmsVoicePublish{index}",
-            principals=[iam.ServicePrincipal(SERVICE_PRINCIPAL)],
-            actions=["sns:Publish"],
-            resources=[sinks.topic.topic_arn],
-            conditions=conditions,
-        )
-    )
-    logs_role = iam.Role(
-        stack,
-        f"Set{index}LogsRole",
-        assumed_by=iam.ServicePrincipal(SERVICE_PRINCIPAL, conditions=conditions),
-    )
-    logs_role.add_to_principal_policy(
-        iam.PolicyStatement(
-            actions=["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
-            resources=[sinks.log_group.log_group_arn],
-        )
-    )
-    lake_role = iam.Role(
-        stack,
-        f"Set{index}LakeRole",
-        assumed_by=iam.ServicePrincipal(SERVICE_PRINCIPAL, conditions=conditions),
-    )
-    sinks.stream.grant_put_records(lake_role)
-    prop = smsvoice.CfnConfigurationSet
-    cfn = prop(
-        stack,
-        f"Set{index}",
-        configuration_set_name=name,
-        message_feedback_enabled=True,
-        event_destinations=[
-            prop.EventDestinationProperty(
-                event_destination_name="Topic",
-                enabled=True,
-                matching_event_types=[e.value for e in TOPIC_EVENTS],
-                sns_destination=prop.SnsDestinationProperty(topic_arn=sinks.topic.topic_arn),
-            ),
-            prop.EventDestinationProperty(
-                event_destination_name="Logs",
-                enabled=True,
-                matching_event_types=[EventType.ALL.value],
-                cloud_watch_logs_destination=prop.CloudWatchLogsDestinationProperty(
-                    iam_role_arn=logs_role.role_arn,
-                    log_group_arn=sinks.log_group.log_group_arn,
-                ),
-            ),
-            prop.EventDestinationProperty(
-                event_destination_name="Lake",
-                enabled=True,
-                matching_event_types=[e.value for e in LAKE_EVENTS],
-                kinesis_firehose_destination=prop.KinesisFirehoseDestinationProperty(
-                    iam_role_arn=lake_role.role_arn,
-                    delivery_stream_arn=sinks.stream.delivery_stream_arn,
-                ),
-            ),
-        ],
-        tags=[CfnTag(key="team", value="messaging")],
-    )
-    # The roles' policies and the topic policy must exist before the destinations are created.
-    cfn.node.add_dependency(logs_role, lake_role, sinks.topic)
-
-
-VOICE_TOPIC_EVENTS = [VoiceEventType.BUSY, VoiceEventType.NO_ANSWER, VoiceEventType.FAILED]
-VOICE_LAKE_EVENTS = [
-    VoiceEventType.INITIATED_CALL,
-    VoiceEventType.RINGING,
-    VoiceEventType.ANSWERED,
-    VoiceEventType.COMPLETED_CALL,
-]
-
-
-def add_voice(stack: Stack, sinks: Sinks, index: int) -> None:
-    """One v1 voice set with 3 destinations (SNS, Logs, Firehose) on the same sinks; no tag
-    (v1 sets cannot carry one) and no settings (v1 has none). There is no L1 to compare with:
-    CloudFormation has no resource type for v1 configuration sets.
-    """
-    VoiceConfigurationSet(
-        stack,
-        f"Voice{index}",
-        configuration_set_name=f"bench-voice-{index}",
-        event_destinations={
-            "Unanswered": EventDestinationOptions(
-                destination=EventDestination.sns_topic(sinks.topic), events=VOICE_TOPIC_EVENTS
-            ),
-            "CallLog": EventDestinationOptions(
-                destination=EventDestination.cloud_watch_logs(sinks.log_group)
-            ),
-            "Lake": EventDestinationOptions(
-                destination=EventDestination.firehose(sinks.stream), events=VOICE_LAKE_EVENTS
-            ),
-        },
-    )
-
-
-Builder = Callable[[Stack, Sinks, int], None]
 
 
 @dataclass(frozen=True)
@@ -293,15 +102,7 @@ def synth_once(build: Builder | None, sets: int) -> SynthSample:
     """Build and synthesize a fresh app into a temporary directory (nothing is left behind)."""
     with tempfile.TemporaryDirectory(prefix="cdk-smsvoice-bench-") as outdir:
         start = time.perf_counter()
-        app = App(outdir=outdir)
-        stack = Stack(app, "Bench")
-        Validations.of(stack).acknowledge(
-            Acknowledgment(
-                id="CloudFormation-Validate::W7001",
-                reason="aws-cdk-lib's Firehose module always adds its CIDR-block mapping.",
-            )
-        )
-        sinks = Sinks.create(stack)
+        app, stack, sinks = new_stack(outdir)
         if build is not None:
             for index in range(sets):
                 build(stack, sinks, index)

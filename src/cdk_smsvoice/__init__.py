@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         ConfigurationSetEventDestination,
         EventDestinationOptions,
     )
+    from .constructs.destination_role import DestinationRole
     from .constructs.enums import EventType, MessageType, VoiceEventType
     from .constructs.event_destination import EventDestination, EventDestinationConfig
     from .constructs.provider import SmsVoiceProvider
@@ -38,6 +39,7 @@ _EXPORTS = {
     "ConfigurationSetBase": "configuration_set_base",
     "ConfigurationSetEventDestination": "configuration_set_base",
     "EventDestinationOptions": "configuration_set_base",
+    "DestinationRole": "destination_role",
     "EventType": "enums",
     "MessageType": "enums",
     "VoiceEventType": "enums",
@@ -53,6 +55,7 @@ __all__ = [
     "ConfigurationSet",
     "ConfigurationSetBase",
     "ConfigurationSetEventDestination",
+    "DestinationRole",
     "EventDestination",
     "EventDestinationConfig",
     "EventDestinationOptions",

@@ -14,7 +14,6 @@ from aws_cdk import (
     Stack,
     TagManager,
     TagType,
-    Token,
 )
 from aws_cdk import aws_iam as iam
 from constructs import Construct
@@ -22,6 +21,8 @@ from constructs import Construct
 from ..handler.smsvoice_handler.constants import V2_RESOURCE_TYPE
 from .configuration_set_base import ConfigurationSetBase, EventDestinationOptionsLike
 from .enums import EventType, MessageType
+from .lookups import account_of, attribute, ref_of, stack_of
+from .tokens import is_unresolved
 
 SEND_TEXT_MESSAGE = "sms-voice:SendTextMessage"
 """The IAM action of ``SendTextMessage``."""
@@ -34,12 +35,12 @@ _NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def _v2_arn(stack: Stack, name: str) -> str:
-    return stack.format_arn(
-        service="sms-voice",
-        resource="configuration-set",
-        resource_name=name,
-        arn_format=ArnFormat.SLASH_RESOURCE_NAME,
-    )
+    """The set's ARN in ``stack``: the string ``stack.format_arn`` joins (``arn:``, partition,
+    service, Region, account, ``configuration-set/<name>``), joined in Python from the stack's
+    values read once.
+    """
+    partition, region = attribute(stack, "partition"), attribute(stack, "region")
+    return f"arn:{partition}:sms-voice:{region}:{account_of(stack)}:configuration-set/{name}"
 
 
 class _SendGrants:
@@ -169,7 +170,7 @@ class ConfigurationSet(_SendGrants, ConfigurationSetBase):
 
     def source_arn_in(self, stack: Stack) -> str | None:
         """The set's ARN, built in ``stack`` from the name (no cross-stack reference)."""
-        if stack is not Stack.of(self) and Token.is_unresolved(self._name):
+        if is_unresolved(self._name) and ref_of(stack) != ref_of(stack_of(self)):
             raise ValueError(
                 f"[{self.node.path}] configuration_set_name is a token, so a policy in stack "
                 f"{stack.node.path!r} cannot name this set's ARN (pseudo parameters would "
@@ -283,7 +284,7 @@ class ImportedConfigurationSet(_SendGrants, Resource):
         path = "/".join(p for p in (scope.node.path, id) if p)
         where = f"[{path}] import of a v2 configuration set"
         if configuration_set_arn is not None:
-            if not Token.is_unresolved(configuration_set_arn):
+            if not is_unresolved(configuration_set_arn):
                 _check_arn(where, configuration_set_arn)
             super().__init__(scope, id, environment_from_arn=configuration_set_arn)
         else:
@@ -297,7 +298,7 @@ class ImportedConfigurationSet(_SendGrants, Resource):
             configuration_set_name = str(
                 Arn.split(configuration_set_arn, ArnFormat.SLASH_RESOURCE_NAME).resource_name
             )
-        if not Token.is_unresolved(configuration_set_name) and not _NAME.fullmatch(
+        if not is_unresolved(configuration_set_name) and not _NAME.fullmatch(
             configuration_set_name
         ):
             raise ValueError(

@@ -5,23 +5,34 @@ synth-time validation.
 import dataclasses
 import inspect
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, ClassVar
 
 import jsii
-from aws_cdk import CustomResource, Names, RemovalPolicy, Resource, Stack, Token
+from aws_cdk import (
+    CustomResource,
+    IResolvable,
+    IResolveContext,
+    Names,
+    RemovalPolicy,
+    ResolutionTypeHint,
+    Resource,
+    Stack,
+)
 from aws_cdk import aws_iam as iam
-from constructs import Construct, IValidation
+from constructs import Construct, IDependable, IValidation
 
 from ..handler.smsvoice_handler.constants import SCHEMA_VERSION
 from ..schema import validate_properties
 from .event_destination import EventDestination, EventDestinationConfig, event_type_values
+from .lookups import by_reference, node_of, path_of, placed_in, ref_of
 from .provider import SmsVoiceProvider
 from .readable import readable, without_tokens
 from .structs import as_struct
-from .unique_names import register_for_name_check
+from .tokens import is_unresolved
+from .unique_names import name_clashes, register_for_name_check
 
 
 @dataclass(frozen=True)
@@ -54,6 +65,7 @@ class ConfigurationSetEventDestination(Construct):
         options: EventDestinationOptions,
     ) -> None:
         super().__init__(scope, id)
+        placed_in(self, scope, id)
         self.event_destination_name = options.event_destination_name or _sanitize(id)
         self.enabled = options.enabled
         self.events = event_type_values(
@@ -105,13 +117,18 @@ class ConfigurationSetBase(Resource):
         removal_policy: RemovalPolicy | None,
     ) -> None:
         super().__init__(scope, id)
+        placed_in(self, scope, id)
         if removal_policy is not None:
             self._check_removal_policy(removal_policy, "removal_policy")
         self._name = configuration_set_name or Names.unique_resource_name(
             self, max_length=64, separator="-", allowed_special_characters="_-"
         )
         self._destinations: list[ConfigurationSetEventDestination] = []
-        self.provider = SmsVoiceProvider.of(self)
+        self._source_arns: dict[str, str] = {}
+        self.provider = SmsVoiceProvider.of(scope)
+        # One Python object renders EventDestinations when the template is resolved (so adding
+        # a destination re-renders nothing) and runs the schema validation at synth.
+        self._rendering = _Rendering(self)
         self._resource = CustomResource(
             self,
             "Resource",
@@ -120,24 +137,28 @@ class ConfigurationSetBase(Resource):
             properties=self._render_properties(for_validation=False),
             removal_policy=removal_policy or RemovalPolicy.DESTROY,
         )
-        self.node.default_child = self._resource.node.default_child
-        self.node.add_validation(_SchemaValidation(self))
-        register_for_name_check(self, self._name, generated=configuration_set_name is None)
+        node_of(self).default_child = node_of(self._resource).default_child
+        node_of(self).add_validation(by_reference(self._rendering))
+        self._name_check = register_for_name_check(
+            self, self._name, generated=configuration_set_name is None
+        )
         if event_destinations is not None and not isinstance(event_destinations, Mapping):
             raise TypeError(
-                f"[{self.node.path}] event_destinations: expected a dict of construct id to "
+                f"[{path_of(self)}] event_destinations: expected a dict of construct id to "
                 f"EventDestinationOptions (or a dict with its keys), got "
                 f"{type(event_destinations).__name__}"
             )
-        for destination_id, options in (event_destinations or {}).items():
-            self.add_event_destination(
+        self._add_destinations(
+            (
                 destination_id,
                 as_struct(
                     EventDestinationOptions,
                     options,
-                    f"[{self.node.path}] event_destinations[{destination_id!r}]",
+                    f"[{path_of(self)}] event_destinations[{destination_id!r}]",
                 ),
             )
+            for destination_id, options in (event_destinations or {}).items()
+        )
 
     @property
     def generation(self) -> str:
@@ -158,7 +179,7 @@ class ConfigurationSetBase(Resource):
     def _check_removal_policy(self, policy: RemovalPolicy, where: str) -> None:
         if policy not in (RemovalPolicy.DESTROY, RemovalPolicy.RETAIN):
             raise ValueError(
-                f"[{self.node.path}] {where} {policy}: a configuration set can "
+                f"[{path_of(self)}] {where} {policy}: a configuration set can "
                 "only be destroyed or retained. Use RemovalPolicy.DESTROY or RemovalPolicy.RETAIN."
             )
 
@@ -194,7 +215,7 @@ class ConfigurationSetBase(Resource):
         :param event_destination_name: the destination's name in the set. Default: ``id``,
             with any character outside ``[A-Za-z0-9_-]`` replaced by ``-``.
         """
-        where = f"[{self.node.path}] add_event_destination({id!r})"
+        where = f"[{path_of(self)}] add_event_destination({id!r})"
         given = {
             key: value
             for key, value in {
@@ -211,25 +232,48 @@ class ConfigurationSetBase(Resource):
                 f"not both (got options and {', '.join(given)})"
             )
         resolved = as_struct(EventDestinationOptions, given if options is None else options, where)
-        destination_construct = ConfigurationSetEventDestination(self, id, resolved)
-        self._destinations.append(destination_construct)
-        if destination_construct.role is not None:
-            self.provider.grant_pass_role(destination_construct.role)
-        for dependency in destination_construct.config.dependencies:
-            self._resource.node.add_dependency(dependency)
-        self._resource.node.add_dependency(destination_construct)
-        cfn = self._resource.node.default_child
-        assert cfn is not None
-        cfn.add_property_override(  # type: ignore[attr-defined]
-            "EventDestinations", [d.render() for d in self._destinations]
-        )
-        return destination_construct
+        return self._add_destinations([(id, resolved)])[0]
+
+    def _add_destinations(
+        self, items: Iterable[tuple[str, EventDestinationOptions]]
+    ) -> list[ConfigurationSetEventDestination]:
+        """Bind destinations, then make the custom resource depend on all they need at once."""
+        added: list[ConfigurationSetEventDestination] = []
+        dependencies: list[IDependable] = []
+        for id, options in items:
+            destination = ConfigurationSetEventDestination(self, id, options)
+            self._destinations.append(destination)
+            added.append(destination)
+            if destination.role is not None:
+                self.provider.grant_pass_role(destination.role)
+            dependencies.extend(destination.config.dependencies)
+            dependencies.append(destination)
+        if dependencies:
+            node_of(self._resource).add_dependency(*dependencies)
+        return added
 
     def source_arn_in(self, stack: Stack) -> str | None:
         """The ARN that ``aws:SourceArn`` conditions name, built in ``stack``; None when the
         API generation has no ARN.
         """
         return None
+
+    def _source_arn_in(self, stack: Stack) -> str | None:
+        """``source_arn_in(stack)``, built once per stack."""
+        key = ref_of(stack)
+        if key not in self._source_arns:
+            arn = self.source_arn_in(stack)
+            if arn is None:
+                return None
+            self._source_arns[key] = arn
+        return self._source_arns[key]
+
+    def _label(self) -> str:
+        """The set's name, or its construct path while the name is a token (for messages)."""
+        return repr(self._name) if not is_unresolved(self._name) else node_of(self).path
+
+    def _render_destinations(self) -> list[dict[str, Any]]:
+        return [d.render() for d in self._destinations]
 
     def _render_settings(self, for_validation: bool) -> dict[str, Any]:
         """The generation's own properties, None values left out."""
@@ -239,7 +283,7 @@ class ConfigurationSetBase(Resource):
         properties: dict[str, Any] = {
             "SchemaVersion": SCHEMA_VERSION,
             "ConfigurationSetName": self._name,
-            "EventDestinations": [d.render() for d in self._destinations],
+            "EventDestinations": self._render_destinations() if for_validation else self._rendering,
         }
         properties.update(
             {k: v for k, v in self._render_settings(for_validation).items() if v is not None}
@@ -247,28 +291,52 @@ class ConfigurationSetBase(Resource):
         return properties
 
     def validate_configuration(self) -> list[str]:
-        """Every schema error in what this set renders; tokens are checked at deploy time,
-        and messages show what a token stands for, never the token itself.
+        """Every schema error in what this set renders (tokens are checked at deploy time,
+        and messages show what a token stands for, never the token itself), and any other set
+        of the app that would get the same name in the same account and Region.
         """
         return [
-            without_tokens(
-                f"{self.RESOURCE_TYPE} properties: "
-                f"{dataclasses.replace(error, value=readable(error.value, self))}"
-            )
-            for error in validate_properties(
-                self.RESOURCE_TYPE,
-                self._render_properties(for_validation=True),
-                is_unresolved=Token.is_unresolved,
-            )
+            *(
+                without_tokens(
+                    f"{self.RESOURCE_TYPE} properties: "
+                    f"{dataclasses.replace(error, value=readable(error.value, self))}"
+                )
+                for error in validate_properties(
+                    self.RESOURCE_TYPE,
+                    self._render_properties(for_validation=True),
+                    is_unresolved=is_unresolved,
+                )
+            ),
+            *name_clashes(self._name_check),
         ]
 
 
-@jsii.implements(IValidation)
-class _SchemaValidation:
-    """Runs the schema over the rendered properties when the app is synthesized."""
+@jsii.implements(IResolvable, IValidation)
+class _Rendering:
+    """A set's ``EventDestinations``, rendered in Python each time the template is resolved
+    (so that destinations added after construction need no re-rendering), and its schema
+    validation, which runs when the app is synthesized.
+
+    A Python ``IResolvable`` works where a Python ``Lazy`` producer does not
+    (aws/aws-cdk#37952): ``tests/constructs/test_rendering.py`` pins that.
+    """
 
     def __init__(self, owner: ConfigurationSetBase) -> None:
         self._owner = owner
+
+    @property
+    def creation_stack(self) -> list[str]:
+        return []
+
+    @property
+    def type_hint(self) -> ResolutionTypeHint | None:
+        return None
+
+    def resolve(self, context: IResolveContext) -> Any:
+        return self._owner._render_destinations()
+
+    def to_string(self) -> str:
+        return f"<EventDestinations of {type(self._owner).__name__}>"
 
     def validate(self) -> list[str]:
         return self._owner.validate_configuration()

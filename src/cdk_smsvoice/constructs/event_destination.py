@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
-from aws_cdk import Annotations, Stack, Token
+from aws_cdk import Annotations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kinesisfirehose as firehose
 from aws_cdk import aws_kms as kms
@@ -20,13 +20,23 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct, IConstruct, IDependable
 
+from .destination_role import SERVICE_PRINCIPAL, DestinationRole
+from .lookups import (
+    account_of,
+    addr_of,
+    attribute,
+    memo,
+    node_of,
+    recall,
+    ref_of,
+    remember,
+    stack_of,
+)
 from .readable import readable
+from .tokens import is_unresolved
 
 if TYPE_CHECKING:
     from .configuration_set_base import ConfigurationSetBase
-
-SERVICE_PRINCIPAL = "sms-voice.amazonaws.com"
-"""The principal that delivers events, for both API generations."""
 
 
 @dataclass(frozen=True)
@@ -49,9 +59,9 @@ def service_conditions(
     """The confused-deputy conditions for ``sms-voice.amazonaws.com``, valid in ``scope``'s
     stack: the account always, and the set's ARN where the API generation has one.
     """
-    stack = Stack.of(scope)
-    conditions: dict[str, Any] = {"StringEquals": {"aws:SourceAccount": stack.account}}
-    arn = configuration_set.source_arn_in(stack)
+    stack = stack_of(scope)
+    conditions: dict[str, Any] = {"StringEquals": {"aws:SourceAccount": account_of(stack)}}
+    arn = configuration_set._source_arn_in(stack)
     if arn is not None:
         conditions["ArnLike"] = {"aws:SourceArn": arn}
     return conditions
@@ -60,13 +70,23 @@ def service_conditions(
 def _service_role(
     scope: Construct, configuration_set: "ConfigurationSetBase", description: str
 ) -> iam.Role:
-    return iam.Role(
-        scope,
-        "Role",
-        assumed_by=iam.ServicePrincipal(
+    # The roles of one set in one stack trust the same principal: one jsii object for them all.
+    principal = memo(
+        (ref_of(configuration_set), ref_of(stack_of(scope)), "trust"),
+        lambda: iam.ServicePrincipal(
             SERVICE_PRINCIPAL, conditions=service_conditions(configuration_set, scope)
         ),
-        description=description,
+    )
+    return iam.Role(scope, "Role", assumed_by=principal, description=description)
+
+
+def _plain_service_principal(scope: IConstruct) -> iam.ServicePrincipal:
+    """``sms-voice.amazonaws.com`` without conditions (they go in the statement): immutable,
+    so one object serves every statement of ``scope``'s stack.
+    """
+    return memo(
+        (ref_of(stack_of(scope)), "sms-voice principal"),
+        lambda: iam.ServicePrincipal(SERVICE_PRINCIPAL),
     )
 
 
@@ -91,7 +111,9 @@ class EventDestination(ABC):
 
         :param role: the role the service assumes. Default: a new role, trusted by
             ``sms-voice.amazonaws.com`` for this set only, that may create log streams and
-            put events in this log group and nowhere else.
+            put events in this log group and nowhere else. A :class:`DestinationRole` (one
+            role for many sets) is given that permission and trusts this set too; any other
+            role is used as it is.
         """
         return _CloudWatchLogsDestination(log_group, role)
 
@@ -103,7 +125,8 @@ class EventDestination(ABC):
 
         :param role: the role the service assumes. Default: a new role, trusted by
             ``sms-voice.amazonaws.com`` for this set only, that may put records into this
-            stream and nowhere else.
+            stream and nowhere else. A :class:`DestinationRole` (one role for many sets) is
+            given that permission and trusts this set too; any other role is used as it is.
         """
         return _FirehoseDestination(stream, role)
 
@@ -122,56 +145,83 @@ class _SnsTopicDestination(EventDestination):
         self, scope: Construct, configuration_set: "ConfigurationSetBase"
     ) -> EventDestinationConfig:
         topic = self.topic
-        where = f"[{scope.node.path}] EventDestination.sns_topic()"
-        if topic.fifo:
+        if attribute(topic, "fifo"):
             raise ValueError(
-                f"{where}: topic {topic.node.path!r} is a FIFO topic, and SMS and Voice event "
-                "destinations support standard topics only. Pass a standard (non-FIFO) topic."
+                f"{_where(scope)}: topic {node_of(topic).path!r} is a FIFO topic, and SMS and "
+                "Voice event destinations support standard topics only. Pass a standard "
+                "(non-FIFO) topic."
             )
+        topic_arn: str = attribute(topic, "topic_arn")
         dependencies: list[IDependable] = []
         statement = iam.PolicyStatement(
             sid=_sid("SmsVoicePublish", configuration_set),
-            principals=[iam.ServicePrincipal(SERVICE_PRINCIPAL)],
+            principals=[_plain_service_principal(topic)],
             actions=["sns:Publish"],
-            resources=[topic.topic_arn],
+            resources=[topic_arn],
             conditions=service_conditions(configuration_set, topic),
         )
-        added = topic.add_to_resource_policy(statement)
-        if added.statement_added:
-            if added.policy_dependable is not None:
-                dependencies.append(added.policy_dependable)
+        added, policy = _add_to_topic_policy(topic, statement)
+        if added:
+            if policy is not None:
+                dependencies.append(policy)
         else:
-            shown = topic.node.path if Token.is_unresolved(topic.topic_arn) else topic.topic_arn
+            shown = node_of(topic).path if is_unresolved(topic_arn) else topic_arn
             Annotations.of(scope).add_warning_v2(
                 "cdk-smsvoice:ImportedTopic",
                 f"Topic {shown} is imported, so its access policy cannot be changed here. "
                 "Add this statement to it, or SMS and Voice cannot publish events"
                 + _paste_hint(statement, scope),
             )
-        key = topic.master_key
+        key: kms.IKey | None = attribute(topic, "master_key")
         if key is not None:
-            dependencies.extend(_allow_key(scope, where, key, configuration_set))
+            dependencies.extend(_allow_key(scope, key, configuration_set))
         return EventDestinationConfig(
             sink_kind="SnsDestination",
-            sink={"TopicArn": topic.topic_arn},
+            sink={"TopicArn": topic_arn},
             dependencies=(topic, *dependencies),
         )
 
 
+def _add_to_topic_policy(
+    topic: sns.ITopic, statement: iam.PolicyStatement
+) -> tuple[bool, IDependable | None]:
+    """``topic.add_to_resource_policy(statement)``: whether it was added, and the policy.
+
+    The call returns a struct whose two fields jsii reads in two more round trips. Once a
+    topic has answered with its ``sns.TopicPolicy``, later statements go straight into that
+    policy's document, which is all ``TopicBase.add_to_resource_policy`` does for a topic that
+    has a policy (aws-cdk-lib 2.275); a subclass that overrides the method is always called.
+    """
+    known: tuple[sns.TopicPolicy, iam.PolicyDocument] | None = recall((ref_of(topic), "policy"))
+    if known is not None:
+        known[1].add_statements(statement)
+        return True, known[0]
+    added = topic.add_to_resource_policy(statement)
+    policy = added.policy_dependable
+    inherited = type(topic).add_to_resource_policy is sns.TopicBase.add_to_resource_policy
+    if added.statement_added and inherited and isinstance(policy, sns.TopicPolicy):
+        remember((ref_of(topic), "policy"), (policy, policy.document))
+    return bool(added.statement_added), policy
+
+
+def _where(scope: IConstruct) -> str:
+    return f"[{node_of(scope).path}] EventDestination.sns_topic()"
+
+
 def _allow_key(
-    scope: Construct, where: str, key: kms.IKey, configuration_set: "ConfigurationSetBase"
+    scope: Construct, key: kms.IKey, configuration_set: "ConfigurationSetBase"
 ) -> list[IDependable]:
     alias = getattr(key, "alias_name", None)
-    for text in (alias, key.key_arn):
-        if isinstance(text, str) and not Token.is_unresolved(text) and "alias/aws/" in text:
+    for text in (alias, attribute(key, "key_arn")):
+        if isinstance(text, str) and not is_unresolved(text) and "alias/aws/" in text:
             raise ValueError(
-                f"{where}: the topic is encrypted with the AWS-managed key {text!r}. Its key "
-                "policy cannot be changed, so SMS and Voice could never publish to the topic. "
+                f"{_where(scope)}: the topic is encrypted with the AWS-managed key {text!r}. Its "
+                "key policy cannot be changed, so SMS and Voice could never publish to the topic. "
                 "Encrypt the topic with a customer-managed kms.Key instead."
             )
     statement = iam.PolicyStatement(
         sid=_sid("SmsVoiceUseKey", configuration_set),
-        principals=[iam.ServicePrincipal(SERVICE_PRINCIPAL)],
+        principals=[_plain_service_principal(key)],
         actions=["kms:GenerateDataKey*", "kms:Decrypt"],
         resources=["*"],
         conditions=service_conditions(configuration_set, key),
@@ -180,7 +230,7 @@ def _allow_key(
     if not added.statement_added:
         Annotations.of(scope).add_warning_v2(
             "cdk-smsvoice:ImportedKey",
-            f"The topic's KMS key {key.node.path} is imported, so its key policy cannot be "
+            f"The topic's KMS key {node_of(key).path} is imported, so its key policy cannot be "
             "changed here. Add this statement to it, or SMS and Voice cannot publish events "
             "to the topic" + _paste_hint(statement, scope),
         )
@@ -197,24 +247,24 @@ class _CloudWatchLogsDestination(EventDestination):
         self, scope: Construct, configuration_set: "ConfigurationSetBase"
     ) -> EventDestinationConfig:
         role = self.role
+        log_group_arn: str = attribute(self.log_group, "log_group_arn")
         if role is None:
             created = _service_role(
                 scope, configuration_set, "Lets SMS and Voice write events to one log group"
             )
-            created.add_to_principal_policy(
-                iam.PolicyStatement(
-                    actions=[
-                        "logs:CreateLogStream",
-                        "logs:DescribeLogStreams",
-                        "logs:PutLogEvents",
-                    ],
-                    resources=[self.log_group.log_group_arn],
-                )
+            # The statement add_to_principal_policy would add, in one round trip.
+            iam.Grant.add_to_principal(
+                grantee=created,
+                actions=["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+                resource_arns=[log_group_arn],
             )
             role = created
+        elif isinstance(role, DestinationRole):
+            role.trust(configuration_set)
+            role.allow_log_group(log_group_arn)
         return EventDestinationConfig(
             sink_kind="CloudWatchLogsDestination",
-            sink={"IamRoleArn": role.role_arn, "LogGroupArn": self.log_group.log_group_arn},
+            sink={"IamRoleArn": attribute(role, "role_arn"), "LogGroupArn": log_group_arn},
             role=role,
             dependencies=(role, self.log_group),
         )
@@ -235,11 +285,14 @@ class _FirehoseDestination(EventDestination):
             )
             self.stream.grant_put_records(created)
             role = created
+        elif isinstance(role, DestinationRole):
+            role.trust(configuration_set)
+            role.allow_stream(self.stream)
         return EventDestinationConfig(
             sink_kind="KinesisFirehoseDestination",
             sink={
-                "IamRoleArn": role.role_arn,
-                "DeliveryStreamArn": self.stream.delivery_stream_arn,
+                "IamRoleArn": attribute(role, "role_arn"),
+                "DeliveryStreamArn": attribute(self.stream, "delivery_stream_arn"),
             },
             role=role,
             dependencies=(role, self.stream),
@@ -257,7 +310,7 @@ def _paste_hint(statement: iam.PolicyStatement, scope: Construct) -> str:
 
 
 def _sid(prefix: str, configuration_set: "ConfigurationSetBase") -> str:
-    digest = configuration_set.node.addr[:12]
+    digest = addr_of(configuration_set)[:12]
     return f"{prefix}{digest}"
 
 

@@ -17,6 +17,7 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct, IConstruct
 
 from ..handler_paths import HANDLER_DIR
+from .lookups import attribute, node_of, ref_of, stack_of
 
 PROVIDER_ID = "CdkSmsVoiceProvider"
 """The provider's construct id, directly under the stack. Never changes between releases."""
@@ -146,6 +147,7 @@ class SmsVoiceProvider(Construct):
             log_group=framework_logs,
             framework_on_event_role=framework_role,
         )
+        self._service_token: str = self.provider.service_token
         self._passable: set[str] = set()
         self._v1_policy: iam.Policy | None = None
         self._acknowledge_findings()
@@ -211,7 +213,7 @@ class SmsVoiceProvider(Construct):
     @property
     def service_token(self) -> str:
         """The ServiceToken of the custom resources."""
-        return self.provider.service_token
+        return self._service_token
 
     def allow_v1(self) -> iam.Policy:
         """The handler's permission to manage v1 voice sets, created with the first
@@ -245,32 +247,44 @@ class SmsVoiceProvider(Construct):
         return self._v1_policy
 
     def grant_pass_role(self, role: iam.IRole) -> None:
-        """Let the handler pass ``role`` to SMS and Voice, and to nothing else."""
-        key = Stack.of(self).resolve(role.role_arn).__repr__()
-        if key in self._passable:
+        """Let the handler pass ``role`` to SMS and Voice, and to nothing else (once per
+        role ARN).
+        """
+        role_arn: str = attribute(role, "role_arn")
+        if role_arn in self._passable:
             return
-        self._passable.add(key)
-        self.handler_role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["iam:PassRole"],
-                resources=[role.role_arn],
-                conditions={"StringEquals": {"iam:PassedToService": "sms-voice.amazonaws.com"}},
-            )
+        self._passable.add(role_arn)
+        # One statement per role, as add_to_principal_policy would add it, in one round trip.
+        iam.Grant.add_to_principal(
+            grantee=self.handler_role,
+            actions=["iam:PassRole"],
+            resource_arns=[role_arn],
+            conditions={"StringEquals": {"iam:PassedToService": "sms-voice.amazonaws.com"}},
         )
 
     @classmethod
     def of(cls, scope: Construct) -> "SmsVoiceProvider":
         """The provider of ``scope``'s stack, created on first use."""
-        stack = Stack.of(scope)
-        existing = stack.node.try_find_child(PROVIDER_ID)
+        stack = stack_of(scope)
+        known = _PROVIDERS.get(ref_of(stack))
+        if known is not None:
+            return known
+        existing = node_of(stack).try_find_child(PROVIDER_ID)
         if isinstance(existing, SmsVoiceProvider):
-            return existing
-        if existing is not None:
+            provider = existing
+        elif existing is not None:
             raise ValueError(
-                f"[{stack.node.path}] the construct id {PROVIDER_ID!r} is reserved for the "
+                f"[{node_of(stack).path}] the construct id {PROVIDER_ID!r} is reserved for the "
                 "cdk-smsvoice provider; rename your construct"
             )
-        return cls(stack, PROVIDER_ID)
+        else:
+            provider = cls(stack, PROVIDER_ID)
+        _PROVIDERS[ref_of(stack)] = provider
+        return provider
+
+
+_PROVIDERS: dict[str, SmsVoiceProvider] = {}
+"""Each stack's provider, by the stack's jsii reference: found once per stack."""
 
 
 def _skip(construct: IConstruct, **reasons: str) -> None:

@@ -23,11 +23,11 @@ import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import jsii
-from aws_cdk import Stack, Token
-from constructs import IConstruct, IValidation
+from constructs import IConstruct
 
+from .lookups import account_of, attribute, path_of, root_of, stack_of
 from .readable import readable
+from .tokens import is_unresolved
 
 if TYPE_CHECKING:
     from .configuration_set_base import ConfigurationSetBase
@@ -56,60 +56,57 @@ class _Registered:
     @property
     def placement(self) -> _Placement:
         if self._placement is None:
-            stack = Stack.of(self.owner)
+            stack = stack_of(self.owner)
             self._placement = _Placement(
                 generation=self.owner.generation,
-                account=stack.account,
-                region=stack.region,
+                account=account_of(stack),
+                region=attribute(stack, "region"),
                 name=self.name,
-                stack_path=stack.node.path if Token.is_unresolved(self.name) else None,
+                stack_path=path_of(stack) if is_unresolved(self.name) else None,
             )
         return self._placement
 
 
-def register_for_name_check(owner: "ConfigurationSetBase", name: str, generated: bool) -> None:
-    """Enter ``owner`` (whose name is ``name``, ``generated`` or given) in its app's sets, and
-    have its validation report any other set of the app that would get the same name in the
-    same place.
+def register_for_name_check(
+    owner: "ConfigurationSetBase", name: str, generated: bool
+) -> "_Registered":
+    """Enter ``owner`` (whose name is ``name``, ``generated`` or given) in its app's sets; its
+    validation passes the entry to :func:`name_clashes`.
     """
     entry = _Registered(owner, name, generated)
-    root = owner.node.root
-    _SETS.setdefault(root, []).append(entry)
-    owner.node.add_validation(_UniqueName(entry, root))
+    _SETS.setdefault(root_of(owner), []).append(entry)
+    return entry
 
 
-@jsii.implements(IValidation)
-class _UniqueName:
-    def __init__(self, entry: _Registered, root: IConstruct) -> None:
-        self._entry = entry
-        self._root = root
-
-    def validate(self) -> list[str]:
-        owner = self._entry.owner
-        placement = self._entry.placement
-        others = [
-            other.owner.node.path
-            for other in _SETS.get(self._root, [])
-            if other is not self._entry and other.placement == placement
-        ]
-        if not others:
-            return []
-        where = f"account {readable(placement.account, owner)}, Region " + str(
-            readable(placement.region, owner)
+def name_clashes(entry: "_Registered") -> list[str]:
+    """An error naming every other set of the app that would get the same name as ``entry``'s
+    set in the same account and Region; none when there is no such set.
+    """
+    owner = entry.owner
+    placement = entry.placement
+    others = [
+        path_of(other.owner)
+        for other in _SETS.get(root_of(owner), [])
+        if other is not entry and other.placement == placement
+    ]
+    if not others:
+        return []
+    where = f"account {readable(placement.account, owner)}, Region " + str(
+        readable(placement.region, owner)
+    )
+    if entry.generated:
+        fix = (
+            "The name is generated from the stack name and the construct path, so these "
+            "stacks share a stack name in one account and Region, which CloudFormation "
+            "does not allow either: give the stacks different stack names."
         )
-        if self._entry.generated:
-            fix = (
-                "The name is generated from the stack name and the construct path, so these "
-                "stacks share a stack name in one account and Region, which CloudFormation "
-                "does not allow either: give the stacks different stack names."
-            )
-        else:
-            fix = (
-                "Give each set its own configuration_set_name, or leave it out to get a "
-                "generated, unique one."
-            )
-        return [
-            f"configuration set name {readable(placement.name, owner)!r} ({placement.generation}) "
-            f"is also the name of {', '.join(others)}, in the same account and Region ({where}). "
-            f"The second create would fail at deploy time. {fix}"
-        ]
+    else:
+        fix = (
+            "Give each set its own configuration_set_name, or leave it out to get a "
+            "generated, unique one."
+        )
+    return [
+        f"configuration set name {readable(placement.name, owner)!r} ({placement.generation}) "
+        f"is also the name of {', '.join(others)}, in the same account and Region ({where}). "
+        f"The second create would fail at deploy time. {fix}"
+    ]

@@ -7,9 +7,6 @@ from typing import TYPE_CHECKING, Protocol
 import jsii
 from aws_cdk import (
     Annotations,
-    AspectPriority,
-    Aspects,
-    IAspect,
     ITaggableV2,
     RemovalPolicy,
     Resource,
@@ -18,11 +15,12 @@ from aws_cdk import (
     Token,
 )
 from aws_cdk import aws_iam as iam
-from constructs import Construct, IConstruct
+from constructs import Construct
 
 from ..handler.smsvoice_handler.constants import V1_RESOURCE_TYPE
 from .configuration_set_base import ConfigurationSetBase, EventDestinationOptionsLike
 from .enums import VoiceEventType
+from .lookups import node_of
 
 SEND_VOICE_MESSAGE = "sms-voice:SendVoiceMessage"
 """The IAM action of v1 ``SendVoiceMessage`` (the same action as v2's)."""
@@ -100,8 +98,8 @@ class VoiceConfigurationSet(_VoiceSendGrant, ConfigurationSetBase):
             event_destinations=event_destinations,
             removal_policy=removal_policy,
         )
-        self._resource.node.add_dependency(self.provider.allow_v1())
-        Aspects.of(self).add(_WarnAboutTags(self), priority=AspectPriority.READONLY)
+        node_of(self._resource).add_dependency(self.provider.allow_v1())
+        self._warned_about_tags = False
 
     @property
     def cdk_tag_manager(self) -> TagManager:
@@ -109,6 +107,31 @@ class VoiceConfigurationSet(_VoiceSendGrant, ConfigurationSetBase):
         a v1 set cannot carry them.
         """
         return self._tags
+
+    def validate_configuration(self) -> list[str]:
+        """Every schema error, as for v2 sets. Validation runs after every aspect (tags
+        included), so this is also where a warning names the tags a v1 set cannot carry.
+        """
+        self._warn_about_tags()
+        return super().validate_configuration()
+
+    def _warn_about_tags(self) -> None:
+        """Warn once about tags this set was given: the v1 API has no tags, so they cannot
+        be applied.
+        """
+        if self._warned_about_tags:
+            return
+        tags = self._tags.tag_values()
+        if not tags:
+            return
+        self._warned_about_tags = True
+        Annotations.of(self).add_warning_v2(
+            "cdk-smsvoice:v1-tags-ignored",
+            f"v1 voice configuration sets cannot carry tags, so these are not applied: "
+            f"{', '.join(sorted(tags))}. The v1 API has no tagging; use a v2 ConfigurationSet "
+            "where tags matter (cost allocation, ABAC), or exclude this construct from the "
+            "Tags.of() call (exclude_resource_types=['Custom::SmsVoiceV1ConfigurationSet']).",
+        )
 
     @staticmethod
     def from_configuration_set_name(
@@ -157,29 +180,3 @@ class ImportedVoiceConfigurationSet(_VoiceSendGrant, Resource):
     def configuration_set_name(self) -> str:
         """The set's name."""
         return self._name
-
-
-@jsii.implements(IAspect)
-class _WarnAboutTags:
-    """After every mutating aspect (tags included) has run, warn once about tags a v1 set
-    was given: the v1 API has no tags, so they cannot be applied.
-    """
-
-    def __init__(self, owner: VoiceConfigurationSet) -> None:
-        self._owner = owner
-        self._warned = False
-
-    def visit(self, node: IConstruct) -> None:
-        if node is not self._owner or self._warned:
-            return
-        tags = self._owner.cdk_tag_manager.tag_values()
-        if not tags:
-            return
-        self._warned = True
-        Annotations.of(self._owner).add_warning_v2(
-            "cdk-smsvoice:v1-tags-ignored",
-            f"v1 voice configuration sets cannot carry tags, so these are not applied: "
-            f"{', '.join(sorted(tags))}. The v1 API has no tagging; use a v2 ConfigurationSet "
-            "where tags matter (cost allocation, ABAC), or exclude this construct from the "
-            "Tags.of() call (exclude_resource_types=['Custom::SmsVoiceV1ConfigurationSet']).",
-        )

@@ -191,3 +191,43 @@ def test_default_child_is_the_custom_resource_for_escape_hatches(cls: type, type
     resource = _resource(stack, type_)
     assert resource["Properties"]["ConfigurationSetName"] == "from-the-escape-hatch"
     assert resource["Metadata"]["owner"] == "platform"
+
+
+@pytest.mark.parametrize(
+    "events", [EventType.TEXT_DELIVERED, "TEXT_DELIVERED", "ALL", VoiceEventType.RINGING]
+)
+def test_a_single_event_type_instead_of_a_list_is_a_clear_error(events: Any) -> None:
+    stack = Stack(App(), "Single")
+    group = logs.LogGroup(stack, "Group")
+    with pytest.raises(TypeError) as error:
+        ConfigurationSet(
+            stack,
+            "Set",
+            event_destinations={
+                "Logs": {"destination": EventDestination.cloud_watch_logs(group), "events": events}
+            },
+        )
+    message = str(error.value)
+    assert message.startswith("[Single/Set] event destination 'Logs': events must be a list")
+    assert "events=[EventType.ALL]" in message and str(getattr(events, "value", events)) in message
+
+
+@pytest.mark.parametrize("cls", SET_CLASSES)
+def test_a_sink_not_wrapped_in_an_event_destination_is_a_clear_error(cls: type) -> None:
+    stack = Stack(App(), "Raw")
+    topic = sns.Topic(stack, "Topic")
+    with pytest.raises(TypeError) as error:
+        cls(stack, "Set").add_event_destination("Topic", destination=topic)
+    message = str(error.value)
+    assert message.startswith("[Raw/Set] event destination 'Topic': destination must be an")
+    assert "got Topic" in message and "EventDestination.sns_topic(topic)" in message
+
+
+def test_an_unknown_default_message_type_names_the_set_and_the_allowed_values() -> None:
+    stack = Stack(App(), "Types")
+    with pytest.raises(ValueError) as error:
+        ConfigurationSet(stack, "Set", default_message_type="transactional")  # type: ignore[arg-type]
+    assert str(error.value).startswith("[Types/Set] default_message_type 'transactional'")
+    assert "MessageType.TRANSACTIONAL, MessageType.PROMOTIONAL" in str(error.value)
+    ok = ConfigurationSet(stack, "Ok", default_message_type="PROMOTIONAL")  # type: ignore[arg-type]
+    assert ok.node.default_child is not None

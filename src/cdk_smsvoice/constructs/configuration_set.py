@@ -21,7 +21,7 @@ from constructs import Construct
 from ..handler.smsvoice_handler.constants import V2_RESOURCE_TYPE
 from .configuration_set_base import ConfigurationSetBase, EventDestinationOptionsLike
 from .enums import EventType, MessageType
-from .lookups import account_of, attribute, ref_of, stack_of
+from .lookups import account_of, attribute, path_of, ref_of, stack_of
 from .tokens import is_unresolved
 
 SEND_TEXT_MESSAGE = "sms-voice:SendTextMessage"
@@ -32,6 +32,23 @@ SEND_MEDIA_MESSAGE = "sms-voice:SendMediaMessage"
 """The IAM action of ``SendMediaMessage``."""
 
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def _message_type(value: MessageType | str | None, scope: Construct, id: str) -> str | None:
+    """The API value of ``default_message_type``; raises ValueError naming the set, the value
+    and the values allowed.
+    """
+    if value is None:
+        return None
+    try:
+        return MessageType(value).value
+    except ValueError:
+        path = "/".join(p for p in (path_of(scope), id) if p)
+        allowed = ", ".join(f"MessageType.{m.name}" for m in MessageType)
+        raise ValueError(
+            f"[{path}] default_message_type {value!r} is not a message type. Allowed: {allowed} "
+            f"(or their values {', '.join(repr(m.value) for m in MessageType)})."
+        ) from None
 
 
 def _v2_arn(stack: Stack, name: str) -> str:
@@ -142,9 +159,7 @@ class ConfigurationSet(_SendGrants, ConfigurationSetBase):
             Default: RemovalPolicy.DESTROY.
         """
         self._settings = {
-            "DefaultMessageType": None
-            if default_message_type is None
-            else MessageType(default_message_type).value,
+            "DefaultMessageType": _message_type(default_message_type, scope, id),
             "DefaultSenderId": default_sender_id,
             "MessageFeedbackEnabled": message_feedback_enabled,
             "ProtectConfigurationId": protect_configuration_id,

@@ -64,6 +64,7 @@ class ConfigurationSetEventDestination(Construct):
         id: str,
         options: EventDestinationOptions,
     ) -> None:
+        _check_options(f"[{path_of(scope)}] event destination {id!r}", options)
         super().__init__(scope, id)
         placed_in(self, scope, id)
         self.event_destination_name = options.event_destination_name or _sanitize(id)
@@ -340,6 +341,27 @@ class _Rendering:
 
     def validate(self) -> list[str]:
         return self._owner.validate_configuration()
+
+
+def _check_options(where: str, options: EventDestinationOptions) -> None:
+    """Refuse a sink that is not an :class:`EventDestination` and ``events`` that is not a list
+    of event types (a single type or string would be read one character at a time).
+
+    :raises TypeError: naming ``where``, the value given and the fix.
+    """
+    if not isinstance(options.destination, EventDestination):
+        raise TypeError(
+            f"{where}: destination must be an EventDestination, got "
+            f"{type(options.destination).__name__}. Wrap the sink: "
+            "EventDestination.sns_topic(topic), EventDestination.cloud_watch_logs(log_group) "
+            "or EventDestination.firehose(stream)."
+        )
+    events = options.events
+    if events is not None and (isinstance(events, str | Enum) or not isinstance(events, Sequence)):
+        raise TypeError(
+            f"{where}: events must be a list of event types, got {type(events).__name__} "
+            f"{getattr(events, 'value', events)!r}. Use a list, e.g. events=[EventType.ALL]."
+        )
 
 
 def _sanitize(id: str) -> str:

@@ -10,14 +10,19 @@ from typing import Any
 
 
 def write_json_atomically(path: Path, data: Any) -> None:
-    """Replace ``path`` with ``data`` as JSON: a reader, even after a crash, sees the old file or
-    the new one, never a mix (temporary file, fsync, rename, fsync of the directory).
+    """Replace ``path`` with ``data`` as indented JSON (see :func:`write_bytes_atomically`)."""
+    write_bytes_atomically(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())
+
+
+def write_bytes_atomically(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data``: a reader, even after a crash, sees the old file or the
+    new one, never a mix (temporary file ``.<name>.*.tmp``, fsync, rename, fsync of the
+    directory).
     """
     fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2, sort_keys=True)
-            handle.write("\n")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp_name, path)

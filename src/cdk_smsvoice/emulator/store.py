@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
 
-from ..durable_files import fsync_directory
+from ..durable_files import fsync_directory, write_bytes_atomically
 
 
 class StateFileError(RuntimeError):
@@ -61,7 +60,7 @@ class StateStore:
         data = json.dumps(state, sort_keys=True, separators=(",", ":")).encode() + b"\n"
         with self._lock:
             path.parent.mkdir(parents=True, exist_ok=True)
-            _replace_atomically(path, data)
+            write_bytes_atomically(path, data)
 
     def append(self, relative: str, records: list[dict[str, Any]]) -> Path:
         """Append ``records`` as JSON lines to ``relative`` (under the data dir), durably."""
@@ -104,24 +103,6 @@ class StateStore:
                 handle.truncate(keep)
                 os.fsync(handle.fileno())
         self._repaired.add(path)
-
-
-def _replace_atomically(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data``: a reader, even after a crash, sees the old file or the
-    new one (temporary file, fsync, rename, fsync of the directory). Compact JSON goes through
-    the C encoder, so a save costs little more than its two fsyncs.
-    """
-    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-    fsync_directory(path.parent)
 
 
 def remove_temporary_files(data_dir: Path) -> list[Path]:

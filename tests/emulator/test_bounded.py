@@ -1,5 +1,5 @@
-"""Bounded memory and growth: the call and request logs keep only the newest entries, and
-ClientTokens live no longer than what they created, nor beyond their window."""
+"""Bounded memory and growth: the call, request, message and event logs keep only the newest
+entries, and ClientTokens live no longer than what they created, nor beyond their window."""
 
 from __future__ import annotations
 
@@ -15,8 +15,10 @@ from cdk_smsvoice.emulator import Emulator, V2Service
 from cdk_smsvoice.emulator.call_log import MAX_LOG_ENTRIES, BoundedLog
 from cdk_smsvoice.emulator.client_tokens import TOKEN_TTL_SECONDS
 from cdk_smsvoice.emulator.serving import MAX_BODY_BYTES
+from cdk_smsvoice.emulator.store import StateStore
 
 HOME = Path("123456789012/us-east-1")
+TOPIC = "arn:aws:sns:us-east-1:123456789012:events"
 
 
 def test_call_logs_keep_only_the_newest_entries() -> None:
@@ -98,3 +100,37 @@ def test_a_handler_failure_is_logged_and_answered_500(
     assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
     assert "a bug in the emulator" in caplog.text and "Traceback" in caplog.text
     assert v2.describe_configuration_sets()["ConfigurationSets"] == []
+
+
+def test_sent_messages_and_event_records_keep_only_the_newest_in_memory(tmp_path: Path) -> None:
+    service = V2Service(store=StateStore(tmp_path))
+    service.invoke("CreateConfigurationSet", {"ConfigurationSetName": "texts"})
+    service.add_destination("texts", "d", {"SnsDestination": {"TopicArn": TOPIC}})
+    sends = MAX_LOG_ENTRIES + 20
+    for i in range(sends):
+        service.invoke(
+            "SendTextMessage",
+            {
+                "ConfigurationSetName": "texts",
+                "DestinationPhoneNumber": "+14255550100",
+                "MessageBody": f"message {i}",
+            },
+        )
+    assert len(service.messages) == len(service.events) == MAX_LOG_ENTRIES
+    assert service.messages[-1]["request"]["MessageBody"] == f"message {sends - 1}"
+    assert service.events[-1]["isFinal"] is True
+    on_disk = (tmp_path / "events/v2/texts/d.jsonl").read_text().splitlines()
+    assert len(on_disk) > MAX_LOG_ENTRIES  # the files keep every record
+
+    reopened = V2Service(store=StateStore(tmp_path))  # reads back only the newest messages
+    assert len(reopened.messages) == MAX_LOG_ENTRIES
+    assert reopened.messages[-1] == service.messages[-1]
+
+
+def test_reading_a_message_log_back_reads_only_its_end(tmp_path: Path) -> None:
+    store = StateStore(tmp_path)
+    store.append("log.jsonl", [{"n": i, "pad": "x" * 80} for i in range(1_000)])
+    tail = store.read_lines("log.jsonl", max_bytes=1_000)
+    assert 0 < len(tail) < 12  # about 100 bytes a line; the line cut by the bound is dropped
+    assert [line["n"] for line in tail] == list(range(1_000 - len(tail), 1_000))
+    assert len(store.read_lines("log.jsonl")) == 1_000

@@ -21,6 +21,7 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
+from .call_log import BoundedLog
 from .destination import EventDestination
 from .outcomes import OutcomeRules, lifecycle
 from .records import SendFacts, v1_record, v2_record
@@ -110,19 +111,23 @@ class EventRouting:
 
 
 class EventEmitter:
-    """Records the messages of API ``api`` ("v1" or "v2") and emits their events; in memory,
-    on disk with a store, and to sinks as ``routing`` says (default: outcomes by number only,
-    no sinks).
+    """Records the messages of API ``api`` ("v1" or "v2") and emits their events; on disk with
+    a store, to sinks as ``routing`` says (default: outcomes by number only, no sinks), and in
+    memory: the newest :data:`~.call_log.MAX_LOG_ENTRIES` messages and records (the files keep
+    them all).
     """
 
     def __init__(self, api: str, store: StateStore | None = None) -> None:
         self.api = api
         self.store = store
         self.routing = EventRouting()
+        self.messages: BoundedLog[dict[str, Any]] = BoundedLog()
+        self.events: BoundedLog[dict[str, Any]] = BoundedLog()
         # v1 and v2 of one account and Region share the message log; each reads back its own
         saved = store.read_lines(MESSAGES_FILE) if store else []
-        self.messages: list[dict[str, Any]] = [m for m in saved if m["api"] == api]
-        self.events: list[dict[str, Any]] = []
+        for line in saved:
+            if line["api"] == api:
+                self.messages.record(line, len(json.dumps(line)))
 
     @staticmethod
     def new_message_id() -> str:
@@ -162,8 +167,10 @@ class EventEmitter:
             for name, emitted in by_destination.items():
                 path = events_file(message.api, message.configuration_set_name or "", name)
                 self.store.append(path, emitted)
-        self.messages.append(message.to_record())
-        self.events.extend(records)
+        line = message.to_record()
+        self.messages.record(line, len(json.dumps(line)))
+        for record in records:
+            self.events.record(record, len(json.dumps(record)))
         return records
 
 

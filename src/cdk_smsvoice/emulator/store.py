@@ -18,6 +18,9 @@ from typing import Any
 
 from ..durable_files import fsync_directory, write_bytes_atomically
 
+READ_LINES_MAX_BYTES = 16 * 1024 * 1024
+"""How much of a JSON-lines file's end :meth:`StateStore.read_lines` reads back by default."""
+
 
 class StateFileError(RuntimeError):
     """A file of the data directory cannot be read back; the message names it and why."""
@@ -77,16 +80,26 @@ class StateStore:
                 fsync_directory(path.parent)
         return path
 
-    def read_lines(self, relative: str) -> list[dict[str, Any]]:
-        """The complete JSON lines of ``relative``; a trailing partial line is ignored. Raises
-        :class:`StateFileError` if the file cannot be read or a complete line is not JSON.
+    def read_lines(
+        self, relative: str, max_bytes: int = READ_LINES_MAX_BYTES
+    ) -> list[dict[str, Any]]:
+        """The complete JSON lines of ``relative`` that lie in its last ``max_bytes`` (default
+        :data:`READ_LINES_MAX_BYTES`); a trailing partial line, and a line cut by that bound, are
+        ignored. Raises :class:`StateFileError` if the file cannot be read or a complete line is
+        not JSON.
         """
         path = self.data_dir / relative
         if not path.exists():
             return []
         try:
-            text = path.read_bytes().decode("utf-8")
-            complete = text[: text.rfind("\n") + 1]
+            with path.open("rb") as handle:
+                size = handle.seek(0, os.SEEK_END)
+                start = max(0, size - max_bytes)
+                handle.seek(start)
+                data = handle.read(size - start)
+            if start:
+                data = data[data.find(b"\n") + 1 :]
+            complete = data[: data.rfind(b"\n") + 1].decode("utf-8")
             return [json.loads(line) for line in complete.splitlines() if line]
         except (OSError, ValueError) as err:
             raise StateFileError(path, str(err)) from err

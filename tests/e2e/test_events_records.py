@@ -184,7 +184,43 @@ def test_simulator_numbers_give_their_outcome_in_order_with_one_final_record(
             assert record["messageRequestTimestamp"] < record["eventTimestamp"]
 
 
-@pytest.mark.parametrize("channel", ["MEDIA", "VOICE", "V1"])
+def test_a_voice_record_has_the_documented_fields_and_values(emulator: Emulator) -> None:
+    """The emulator's VOICE_INITIATED for the documented example's inputs, field by field; the
+    final record adds the call's length and price, and nothing else.
+    """
+    (documented,) = [e["record"] for e in DOCUMENTED["examples"] if e["channel"] == "VOICE"]
+    v2 = client("pinpoint-sms-voice-v2", emulator.endpoint_url)
+    words = "one two three four five six seven eight nine ten " * 30  # 300 words: 2 minutes
+    message_id = v2.send_voice_message(
+        ConfigurationSetName="texts",
+        DestinationPhoneNumber=US_SUCCESS,
+        OriginationIdentity=documented["originationPhoneNumber"],
+        MessageBody=words,
+    )["MessageId"]
+    records = _emitted(emulator, "v2", "texts", message_id)
+    initiated, final = records[0], records[-1]
+    # An EventBridge detail has no destinationPhoneNumber; an event destination's record has it
+    assert set(initiated) == set(documented) | {"destinationPhoneNumber"}
+    variable = {"eventTimestamp", "messageId", "messageRequestTimestamp"}
+    assert {k: v for k, v in initiated.items() if k in set(documented) - variable} == {
+        k: v for k, v in documented.items() if k not in variable
+    }
+    (adds,) = [
+        d["fields"] for d in DOCUMENTED["documented_fields"] if d["channel"] == "VOICE_FINAL"
+    ]
+    assert all(set(r) == set(initiated) for r in records[:-1])
+    assert set(final) == set(initiated) | set(adds)
+    assert final["eventType"] == "VOICE_COMPLETED" and final["isFinal"] is True
+    assert (final["callDurationInSeconds"], final["totalDurationInMinutes"]) == (120, 2)
+    assert final["totalMessagePrice"] == pytest.approx(2 * 0.013)
+    (failed,) = _send(emulator, "VOICE", US_FAILURE)[-1:]
+    assert (failed["callDurationInSeconds"], failed["totalMessagePrice"]) == (0, 0)
+    for record in [*records, failed]:
+        _valid(record)
+    assert not VALIDATOR.is_valid({**initiated, "messageType": "PROMOTIONAL"})  # a call has none
+
+
+@pytest.mark.parametrize("channel", ["MEDIA", "V1"])
 def test_records_carry_the_documented_fields_of_their_channel(
     emulator: Emulator, channel: str
 ) -> None:

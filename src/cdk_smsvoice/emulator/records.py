@@ -1,20 +1,29 @@
 """Event records in the shapes AWS documents, one per event of a message.
 
-* v2 text (SMS), media (MMS) and voice records follow "Example AWS End User Messaging SMS event
-  data" (https://docs.aws.amazon.com/sms-voice/latest/userguide/configuration-sets-event-format.html):
+* v2 text (SMS) and media (MMS) records follow "Example AWS End User Messaging SMS event data"
+  (https://docs.aws.amazon.com/sms-voice/latest/userguide/configuration-sets-event-format.html):
   ``eventType``, ``eventVersion``, ``eventTimestamp``, ``isFinal``, ``originationPhoneNumber``,
   ``destinationPhoneNumber``, ``isoCountryCode``, ``mcc``/``mnc``/``carrierName`` (only where
   known: they are optional), ``messageId``, ``messageRequestTimestamp``, ``messageEncoding``
   (text), ``messageType``, ``messageStatus``, ``messageStatusDescription``, ``context`` (when the
-  send had one), ``totalMessageParts`` (text and media), ``totalMessagePrice``,
-  ``totalCarrierFee`` (text and media) and ``protectConfiguration`` (when the send used one).
+  send had one), ``totalMessageParts``, ``totalMessagePrice``, ``totalCarrierFee`` and
+  ``protectConfiguration`` (when the send used one).
+* v2 voice records follow the documented ``VOICE_INITIATED`` example ("Monitoring with
+  EventBridge", https://docs.aws.amazon.com/sms-voice/latest/userguide/monitor-event-bridge.html):
+  the fields above up to ``messageStatus``, without ``mcc``/``mnc``/``carrierName``,
+  ``messageEncoding``, ``messageType`` (a voice send has none) or ``messageStatusDescription``.
+  The final record of a call adds what the call cost: ``callDurationInSeconds``,
+  ``totalDurationInMinutes`` (billed minutes, rounded up) and ``totalMessagePrice``, the fields
+  AWS's own analytics sample for these events reads.
 * v1 voice records follow the Pinpoint SMS and Voice call events: ``eventType``,
   ``eventVersion``, ``eventTimestamp``, ``isFinal``, ``originationPhoneNumber``,
   ``destinationPhoneNumber``, ``callInstanceId``, ``callStatus`` and ``messageId``.
 
 No record carries emulator-only fields: which set and destination a record went to is the
 path of its JSON-lines file (or the sink it was delivered to).
-Prices are the emulator's: per message part, the figures of the documented US example.
+Prices are the emulator's: per message part, the figures of the documented US example; per
+call minute, :data:`VOICE_PRICE_PER_MINUTE`. A call lasts as long as its text takes to speak at
+:data:`SPOKEN_WORDS_PER_MINUTE`.
 """
 
 from __future__ import annotations
@@ -34,6 +43,7 @@ EVENT_VERSION = "1.0"
 PRICE_PER_PART = 0.00581
 CARRIER_FEE_PER_PART = 0.00302
 VOICE_PRICE_PER_MINUTE = 0.013
+SPOKEN_WORDS_PER_MINUTE = 150
 
 # messageStatus -> messageStatusDescription; the SUCCESSFUL and DELIVERED texts are the
 # documented ones, the failures use the delivery failure reasons of the SMS documentation.
@@ -50,13 +60,6 @@ STATUS_DESCRIPTIONS: dict[str, str] = {
     "INVALID": "Invalid phone number",
     "UNKNOWN": "Unknown error attempting to reach phone",
     "TTL_EXPIRED": "Message has exceeded its time to live",
-    "INITIATED": "Call has been initiated",
-    "RINGING": "Call is ringing",
-    "ANSWERED": "Call has been answered",
-    "COMPLETED": "Call has been completed",
-    "BUSY": "Line is busy",
-    "NO_ANSWER": "Call was not answered",
-    "FAILED": "Call has failed",
 }
 
 
@@ -193,9 +196,30 @@ def status_of(event_type: str) -> str:
     return event_type.split("_", 1)[1]
 
 
+def call_seconds(body: str) -> int:
+    """How long a call that speaks ``body`` lasts: at least a second, at
+    :data:`SPOKEN_WORDS_PER_MINUTE`.
+    """
+    return max(1, math.ceil(len(body.split()) * 60 / SPOKEN_WORDS_PER_MINUTE))
+
+
+def call_cost(body: str, status: str) -> dict[str, Any]:
+    """What the final record of a v2 call adds: its length and price, zero unless the call
+    completed (``status`` COMPLETED).
+    """
+    seconds = call_seconds(body) if status == "COMPLETED" else 0
+    minutes = math.ceil(seconds / 60)
+    return {
+        "callDurationInSeconds": seconds,
+        "totalDurationInMinutes": minutes,
+        "totalMessagePrice": round(VOICE_PRICE_PER_MINUTE * minutes, 5),
+    }
+
+
 def v2_record(facts: SendFacts, event_type: str, timestamp_ms: int, final: bool) -> dict[str, Any]:
     """The v2 record of one event of the message ``facts`` describes."""
     status = status_of(event_type)
+    voice = facts.channel == "VOICE"
     record: dict[str, Any] = {
         "eventType": event_type,
         "eventVersion": EVENT_VERSION,
@@ -207,7 +231,7 @@ def v2_record(facts: SendFacts, event_type: str, timestamp_ms: int, final: bool)
     country = country_of(facts.destination)
     if country is not None:
         record["isoCountryCode"] = country.iso
-        if facts.channel != "VOICE":
+        if not voice:
             optional = {"mcc": country.mcc, "mnc": country.mnc, "carrierName": country.carrier}
             record.update({k: v for k, v in optional.items() if v is not None})
     record["messageId"] = facts.message_id
@@ -215,13 +239,16 @@ def v2_record(facts: SendFacts, event_type: str, timestamp_ms: int, final: bool)
     encoding = encoding_of(facts.body)
     if facts.channel == "TEXT":
         record["messageEncoding"] = encoding
-    record["messageType"] = facts.message_type
+    if not voice:
+        record["messageType"] = facts.message_type
     record["messageStatus"] = status
-    record["messageStatusDescription"] = STATUS_DESCRIPTIONS[status]
+    if not voice:
+        record["messageStatusDescription"] = STATUS_DESCRIPTIONS[status]
     if facts.context:
         record["context"] = dict(facts.context)
-    if facts.channel == "VOICE":
-        record["totalMessagePrice"] = VOICE_PRICE_PER_MINUTE if status == "COMPLETED" else 0.0
+    if voice:
+        if final:
+            record.update(call_cost(facts.body, status))
     else:
         parts = parts_of(facts.body, encoding) if facts.channel == "TEXT" else 1
         record["totalMessageParts"] = parts

@@ -9,10 +9,17 @@ schema and the outcomes, then destroys the app.
 * local (always, also in ``make test``): ``cdk-smsvoice local deploy`` to the emulator, which
   delivers to a moto server started by the tests (``conftest.moto_url``); the test creates the
   sinks in moto under the ARNs local deploy resolves.
-* aws (skipped, with the reason, unless ``CDK_SMSVOICE_E2E=aws`` with credentials, and
-  ``CDK_SMSVOICE_E2E_ORIGINATION``: an origination simulator number of the account):
-  ``cdk deploy`` / ``cdk destroy`` on the account; the senders and readers are the same
-  code, with AWS's endpoints.
+* aws (skipped, with the reason, unless ``CDK_SMSVOICE_E2E=aws`` with credentials and a
+  Region, and the numbers: ``CDK_SMSVOICE_E2E_ORIGINATION``, an origination simulator number of
+  the account, for texts to the SMS simulator's numbers; ``CDK_SMSVOICE_E2E_VOICE_ORIGINATION``,
+  a voice-capable number of the account, calling ``CDK_SMSVOICE_E2E_VOICE_SUCCESS`` (a phone
+  that answers) and ``CDK_SMSVOICE_E2E_VOICE_FAILURE`` (one that does not): AWS's simulator
+  numbers take SMS and MMS only): ``cdk deploy`` / ``cdk destroy`` on the account.
+
+The senders, the readers and the checks are the same code for both targets. The checks are
+what AWS documents, not the emulator's exact sequences (those are checked in
+``test_events_records.py``): every record matches the schema, a message's records end with a
+final one of the types its outcome allows, and no record that is not final follows a final one.
 """
 
 from __future__ import annotations
@@ -45,6 +52,7 @@ from cdk_smsvoice import (
     VoiceEventType,
 )
 from cdk_smsvoice.emulator import Emulator
+from cdk_smsvoice.emulator.model_checks import service_model
 from cdk_smsvoice.emulator.records import record_schema
 
 TARGET = os.environ.get("CDK_SMSVOICE_E2E", "local")
@@ -52,12 +60,26 @@ TARGET = os.environ.get("CDK_SMSVOICE_E2E", "local")
 ROOT = Path(__file__).resolve().parents[2]
 SUCCESS, FAILURE = "+14254147755", "+14254147167"
 VALIDATOR = jsonschema.Draft202012Validator(record_schema())
-EXPECTED = {
-    ("v2", SUCCESS): ["TEXT_PENDING", "TEXT_QUEUED", "TEXT_SUCCESSFUL", "TEXT_DELIVERED"],
-    ("v2", FAILURE): ["TEXT_PENDING", "TEXT_QUEUED", "TEXT_UNREACHABLE"],
-    ("v1", SUCCESS): ["INITIATED_CALL", "RINGING", "ANSWERED", "COMPLETED_CALL"],
-    ("v1", FAILURE): ["INITIATED_CALL", "FAILED"],
+V2_TYPES = set(service_model("pinpoint-sms-voice-v2").shape_for("EventType").enum)  # type: ignore[attr-defined]
+V1_TYPES = set(service_model("pinpoint-sms-voice").shape_for("EventType").enum)  # type: ignore[attr-defined]
+TEXT_TYPES = {t for t in V2_TYPES if t.startswith("TEXT_")} - {"TEXT_ALL"}
+TEXT_DELIVERED = {"TEXT_SUCCESSFUL", "TEXT_DELIVERED"}
+FINALS = {
+    ("v2", "success"): TEXT_DELIVERED,
+    ("v2", "failure"): TEXT_TYPES - TEXT_DELIVERED - {"TEXT_PENDING", "TEXT_QUEUED"},
+    ("v1", "success"): {"COMPLETED_CALL"},
+    ("v1", "failure"): {"BUSY", "FAILED", "NO_ANSWER"},
 }
+"""(api, expected outcome) -> the event types its final record may have."""
+
+
+@dataclass(frozen=True)
+class Sent:
+    """One message the test sent: through which API, to which number, expecting what."""
+
+    api: str
+    number: str
+    outcome: str  # "success" or "failure"
 
 
 @dataclass(frozen=True)
@@ -137,7 +159,10 @@ class Target(Protocol):
 
     sms_voice_url: str | None
     sinks_url: str | None
+    region: str
     origination: str
+    voice_origination: str
+    voice_numbers: tuple[str, str]  # (answers, does not)
 
     def deploy(self, cdk_out: Path, names: Names) -> None: ...
 
@@ -159,7 +184,9 @@ def _run(command: list[str], **env: str) -> None:
 class LocalTarget:
     """``cdk-smsvoice local`` to the emulator, whose sinks are in a moto server."""
 
-    origination = "+12065550100"
+    region = "us-east-1"
+    origination = voice_origination = "+12065550100"
+    voice_numbers = (SUCCESS, FAILURE)  # the emulator gives calls the simulator's outcomes too
 
     def __init__(self, emulator: Emulator, moto_url: str, state_dir: Path) -> None:
         self.emulator = emulator
@@ -169,7 +196,7 @@ class LocalTarget:
 
     def deploy(self, cdk_out: Path, names: Names) -> None:
         # What local deploy takes as existing, made real in moto under the ARNs it resolves.
-        sinks = MotoSinks(self.sinks_url)
+        sinks = MotoSinks(self.sinks_url, self.region)
         created = {
             sinks.topic(names.topic),
             sinks.log_group(names.log_group),
@@ -196,21 +223,36 @@ class LocalTarget:
 
 
 class AwsTarget:
-    """``cdk deploy`` / ``cdk destroy`` with the pinned CDK CLI, on the credentials' account."""
+    """``cdk deploy`` / ``cdk destroy`` with the pinned CDK CLI, on the credentials' account
+    and Region.
+    """
 
     sms_voice_url = None
     sinks_url = None
 
-    def __init__(self, origination: str) -> None:
-        self.origination = origination
+    def __init__(self, region: str, numbers: dict[str, str]) -> None:
+        self.region = region
+        self.origination = numbers["ORIGINATION"]
+        self.voice_origination = numbers["VOICE_ORIGINATION"]
+        self.voice_numbers = (numbers["VOICE_SUCCESS"], numbers["VOICE_FAILURE"])
 
     def deploy(self, cdk_out: Path, names: Names) -> None:
         _run(
-            ["npx", "cdk", "deploy", "--app", str(cdk_out), "--all", "--require-approval", "never"]
+            ["npx", "cdk", "deploy", "--app", str(cdk_out), "--all", "--require-approval", "never"],
+            AWS_REGION=self.region,
+            CDK_DEFAULT_REGION=self.region,
         )
 
     def destroy(self, cdk_out: Path) -> None:
-        _run(["npx", "cdk", "destroy", "--app", str(cdk_out), "--all", "--force"])
+        _run(
+            ["npx", "cdk", "destroy", "--app", str(cdk_out), "--all", "--force"],
+            AWS_REGION=self.region,
+            CDK_DEFAULT_REGION=self.region,
+        )
+
+
+AWS_NUMBERS = ("ORIGINATION", "VOICE_ORIGINATION", "VOICE_SUCCESS", "VOICE_FAILURE")
+"""What the AWS target needs, as ``CDK_SMSVOICE_E2E_<name>`` variables."""
 
 
 @pytest.fixture(scope="module", params=["local", "aws"])
@@ -223,15 +265,17 @@ def target(
         with Emulator(data_dir=emulator_dir, sinks_endpoint=moto_url) as emulator:
             yield LocalTarget(emulator, moto_url, tmp_path_factory.mktemp("state"))
         return
-    origination = os.environ.get("CDK_SMSVOICE_E2E_ORIGINATION")
     if TARGET != "aws":
         pytest.skip("AWS target: set CDK_SMSVOICE_E2E=aws (with AWS credentials) to run it")
-    if boto3.session.Session().get_credentials() is None or not origination:
+    session = boto3.session.Session()
+    numbers = {n: os.environ.get(f"CDK_SMSVOICE_E2E_{n}", "") for n in AWS_NUMBERS}
+    missing = [f"CDK_SMSVOICE_E2E_{n}" for n, value in numbers.items() if not value]
+    if session.get_credentials() is None or session.region_name is None or missing:
         pytest.skip(
-            "AWS target: CDK_SMSVOICE_E2E=aws needs AWS credentials and "
-            "CDK_SMSVOICE_E2E_ORIGINATION (an origination simulator phone number of the account)"
+            "AWS target: CDK_SMSVOICE_E2E=aws needs AWS credentials, a Region (AWS_REGION) and "
+            f"{', '.join(missing) or 'the numbers'} (see tests/e2e/test_events.py)"
         )
-    yield AwsTarget(origination)
+    yield AwsTarget(session.region_name, numbers)
 
 
 def test_events_reach_consumers_through_sns_logs_and_firehose(
@@ -240,25 +284,22 @@ def test_events_reach_consumers_through_sns_logs_and_firehose(
     names = Names(uuid.uuid4().hex[:8])
     cdk_out = synth(tmp_path / "cdk.out", names)
     target.deploy(cdk_out, names)
-    sinks = MotoSinks(target.sinks_url)
+    sinks = MotoSinks(target.sinks_url, target.region)
     try:
         topic_arn = sinks.sns.create_topic(Name=names.topic)["TopicArn"]  # idempotent: its ARN
         sinks.subscribe_queue(topic_arn, f"smsvoice-e2e-consumer-{names.run}")
         sent = _send_everything(target, names)
 
-        texts = [m for m in sent.values() if m[0] == "v2"]
-        calls = [m for m in sent.values() if m[0] == "v1"]
-        on_topic = sum(len(EXPECTED[m]) for m in texts + calls)
-        in_log = on_topic
-        in_lake = sum(len(EXPECTED[m]) for m in texts)
+        texts = {m for m, s in sent.items() if s.api == "v2"}
         timeout = 60.0 if isinstance(target, LocalTarget) else 900.0
         records = {
-            "topic": _wait_for(lambda: sinks.topic_records(topic_arn), on_topic, timeout),
-            "log": _wait_for(lambda: sinks.log_records(names.log_group), in_log, timeout),
-            "lake": _wait_for(lambda: sinks.bucket_records(names.bucket), in_lake, timeout),
+            "topic": _wait_for(lambda: sinks.topic_records(topic_arn), set(sent), timeout),
+            "log": _wait_for(lambda: sinks.log_records(names.log_group), set(sent), timeout),
+            "lake": _wait_for(lambda: sinks.bucket_records(names.bucket), texts, timeout),
         }
         for sink, got in records.items():
-            _check(sink, got, sent, texts_only=sink == "lake")
+            expected = {m: s for m, s in sent.items() if sink != "lake" or m in texts}
+            _check(sink, got, expected, names.run)
     finally:
         try:
             sinks.delete_queues()
@@ -269,13 +310,16 @@ def test_events_reach_consumers_through_sns_logs_and_firehose(
         assert names.calls not in target.emulator.v1().sets
 
 
-def _send_everything(target: Target, names: Names) -> dict[str, tuple[str, str]]:
-    """Send through each set to the success and the failure number: message id -> (api,
-    number)."""
-    v2 = client("pinpoint-sms-voice-v2", target.sms_voice_url)
-    v1 = client("pinpoint-sms-voice", target.sms_voice_url)
-    sent: dict[str, tuple[str, str]] = {}
-    for number in (SUCCESS, FAILURE):
+def _send_everything(target: Target, names: Names) -> dict[str, Sent]:
+    """Send through each set to a number that succeeds and one that fails: message id ->
+    what was sent.
+    """
+    v2 = client("pinpoint-sms-voice-v2", target.sms_voice_url, target.region)
+    v1 = client("pinpoint-sms-voice", target.sms_voice_url, target.region)
+    sent: dict[str, Sent] = {}
+    for outcome, number, callee in zip(
+        ("success", "failure"), (SUCCESS, FAILURE), target.voice_numbers, strict=True
+    ):
         answer = v2.send_text_message(
             ConfigurationSetName=names.texts,
             DestinationPhoneNumber=number,
@@ -283,48 +327,55 @@ def _send_everything(target: Target, names: Names) -> dict[str, tuple[str, str]]
             MessageBody="cdk-smsvoice end-to-end test",
             Context={"test": names.run},
         )
-        sent[answer["MessageId"]] = ("v2", number)
+        sent[answer["MessageId"]] = Sent("v2", number, outcome)
         answer = v1.send_voice_message(
             ConfigurationSetName=names.calls,
-            OriginationPhoneNumber=target.origination,
-            DestinationPhoneNumber=number,
+            OriginationPhoneNumber=target.voice_origination,
+            DestinationPhoneNumber=callee,
             Content={"PlainTextMessage": {"LanguageCode": "en-US", "Text": "end-to-end test"}},
         )
-        sent[answer["MessageId"]] = ("v1", number)
+        sent[answer["MessageId"]] = Sent("v1", callee, outcome)
     return sent
 
 
+def _ended(records: list[dict[str, Any]], message_ids: set[str]) -> bool:
+    """Whether every one of ``message_ids`` has a final record among ``records``."""
+    return message_ids <= {r.get("messageId") for r in records if r.get("isFinal") is True}
+
+
 def _wait_for(
-    read: Callable[[], list[dict[str, Any]]], count: int, timeout: float
+    read: Callable[[], list[dict[str, Any]]], message_ids: set[str], timeout: float
 ) -> list[dict[str, Any]]:
+    """What ``read`` returns once every one of ``message_ids`` has its final record."""
     got: list[dict[str, Any]] = []
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         got = read()
-        if len(got) >= count:
+        if _ended(got, message_ids):
             return got
         time.sleep(min(5.0, timeout / 100))
-    raise AssertionError(f"expected {count} records, got {len(got)}: {got}")
+    raise AssertionError(f"not every message of {message_ids} ended: {got}")
 
 
-def _check(
-    sink: str,
-    records: list[dict[str, Any]],
-    sent: dict[str, tuple[str, str]],
-    *,
-    texts_only: bool,
-) -> None:
+def _check(sink: str, records: list[dict[str, Any]], sent: dict[str, Sent], run: str) -> None:
     by_message: dict[str, list[dict[str, Any]]] = {}
     for record in records:
         errors = [e.message for e in VALIDATOR.iter_errors(record)]
         assert not errors, f"{sink}: {record} breaks the schema: {errors}"
         assert record["messageId"] in sent, f"{sink}: a record of no message sent: {record}"
         by_message.setdefault(record["messageId"], []).append(record)
-    expected_ids = {m for m, (api, _) in sent.items() if api == "v2" or not texts_only}
-    assert set(by_message) == expected_ids, sink
+    assert set(by_message) == set(sent), sink
     for message_id, got in by_message.items():
         got.sort(key=lambda r: r["eventTimestamp"])
-        api, number = sent[message_id]
-        assert [r["eventType"] for r in got] == EXPECTED[(api, number)], (sink, api, number)
-        assert [r["isFinal"] for r in got] == [False] * (len(got) - 1) + [True], sink
-        assert {r["destinationPhoneNumber"] for r in got} == {number}, sink
+        message = sent[message_id]
+        types = [r["eventType"] for r in got]
+        where = (sink, message, types)
+        assert set(types) <= (V1_TYPES if message.api == "v1" else TEXT_TYPES), where
+        finals = [r["isFinal"] for r in got]
+        assert finals[-1] is True and types[-1] in FINALS[(message.api, message.outcome)], where
+        assert finals == sorted(finals), where  # nothing that is not final after a final
+        assert {r["destinationPhoneNumber"] for r in got} == {message.number}, where
+        if message.api == "v2":
+            assert all(r["context"] == {"test": run} for r in got), where  # the send's Context
+            if message.outcome == "failure":  # what a consumer's failure path reads
+                assert got[-1]["messageStatus"] and got[-1]["messageStatusDescription"], where

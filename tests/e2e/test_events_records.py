@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import phonenumbers
 import pytest
 from events_support import client, control
 
@@ -108,35 +109,69 @@ def test_the_schema_refuses_fields_aws_does_not_send() -> None:
     assert not VALIDATOR.is_valid(record)
 
 
-def test_a_text_record_has_the_documented_fields_and_values() -> None:
-    """The emulator's TEXT_SUCCESSFUL for the documented example's inputs, field by field."""
-    documented = DOCUMENTED["examples"][0]["record"]
+TEXT_EXAMPLES = [e for e in DOCUMENTED["examples"] if e["channel"] == "TEXT"]
+# Optional in AWS's attribute table ("This field is optional and might not be present").
+OPTIONAL = {"mcc", "mnc", "carrierName"}
+# Older revisions of the examples show one of the two; current records carry both.
+REVISED = {"isoCountryCode", "isInternationalSend"}
+# Differ from one message to the next, or are the emulator's own figures.
+VARIABLE = {"eventTimestamp", "messageId", "messageRequestTimestamp", "carrierName"}
+VARIABLE |= {"totalMessagePrice", "totalCarrierFee"}
+
+
+def _destination_like(example: dict[str, Any]) -> str:
+    """The example's destination, or (an EventBridge detail has none) a mobile number of its
+    country."""
+    if "destinationPhoneNumber" in example:
+        return str(example["destinationPhoneNumber"])
+    sample = phonenumbers.example_number_for_type(
+        example["isoCountryCode"], phonenumbers.PhoneNumberType.MOBILE
+    )
+    return phonenumbers.format_number(sample, phonenumbers.PhoneNumberFormat.E164)
+
+
+@pytest.mark.parametrize(
+    "example", TEXT_EXAMPLES, ids=[e["source"]["title"][:60] for e in TEXT_EXAMPLES]
+)
+def test_a_text_record_has_the_documented_fields_and_values(example: dict[str, Any]) -> None:
+    """The emulator's record for a documented example's inputs, field by field: every
+    documented field (the optional ones where the emulator knows them), no other, the same
+    values, ``isFinal`` included.
+    """
+    documented = example["record"]
     with Emulator() as emu:
         v2 = client("pinpoint-sms-voice-v2", emu.endpoint_url)
         v2.create_configuration_set(ConfigurationSetName="s")
         v2.create_event_destination(
             ConfigurationSetName="s",
             EventDestinationName="d",
-            MatchingEventTypes=["TEXT_SUCCESSFUL"],
+            MatchingEventTypes=["TEXT_ALL"],
             SnsDestination={"TopicArn": TOPIC},
         )
+        optional: dict[str, Any] = {}
+        if "context" in documented:
+            optional["Context"] = documented["context"]
+        if "protectConfiguration" in documented:
+            protect = documented["protectConfiguration"]["protectConfigurationId"]
+            emu.v2().protect_configuration_ids.add(protect)
+            optional["ProtectConfigurationId"] = protect
         v2.send_text_message(
             ConfigurationSetName="s",
-            DestinationPhoneNumber=documented["destinationPhoneNumber"],
+            DestinationPhoneNumber=_destination_like(documented),
             OriginationIdentity=documented["originationPhoneNumber"],
             MessageBody="Hello from the example",
-            MessageType="PROMOTIONAL",
-            Context=documented["context"],
+            MessageType=documented["messageType"],
+            **optional,
         )
-        (record,) = [r for r in emu.v2().events if r["eventType"] == "TEXT_SUCCESSFUL"]
-    assert set(record) - {"carrierName"} == set(documented)
-    variable = {"eventTimestamp", "messageId", "messageRequestTimestamp", "isFinal"}
-    variable |= {"totalMessagePrice", "totalCarrierFee"}
-    assert {k: v for k, v in record.items() if k in set(documented) - variable} == {
-        k: v for k, v in documented.items() if k not in variable
-    }
-    assert record["isFinal"] is False  # a TEXT_DELIVERED follows: that one is final
+        (record,) = [r for r in emu.v2().events if r["eventType"] == documented["eventType"]]
     _valid(record)
+    missing = set(documented) - set(record) - OPTIONAL - REVISED
+    assert not missing, f"documented but not emitted: {missing}"
+    extra = set(record) - set(documented) - OPTIONAL - REVISED - {"destinationPhoneNumber"}
+    assert not extra, f"emitted but not documented: {extra}"
+    assert set(record) >= REVISED
+    shared = (set(record) & set(documented)) - VARIABLE
+    assert {k: record[k] for k in shared} == {k: documented[k] for k in shared}
 
 
 @pytest.mark.parametrize(
@@ -165,12 +200,14 @@ def test_a_text_record_has_the_documented_fields_and_values() -> None:
         ),
     ],
 )
-def test_simulator_numbers_give_their_outcome_in_order_with_one_final_record(
+def test_simulator_numbers_give_their_outcome_in_order_ending_final(
     emulator: Emulator, channel: str, number: str, expected: list[str]
 ) -> None:
     records = _send(emulator, channel, number)
     assert [r["eventType"] for r in records] == expected
-    assert [r["isFinal"] for r in records] == [False] * (len(expected) - 1) + [True]
+    # the last record is final; so is a SUCCESSFUL before a DELIVERED, as AWS's examples show
+    finals = [e.endswith("_SUCCESSFUL") or e == expected[-1] for e in expected]
+    assert [r["isFinal"] for r in records] == finals
     stamps = [r["eventTimestamp"] for r in records]
     assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps)
     for record in records:
@@ -241,14 +278,30 @@ def test_every_emitted_event_type_is_one_the_api_models() -> None:
 
 
 @pytest.mark.parametrize(
-    ("number", "iso"), [("+447937404990", "JE"), ("+447860019066", "GB"), (US_SUCCESS, "US")]
+    ("number", "iso", "mcc"),
+    [
+        ("+447937404990", "JE", "234"),  # Jersey's networks use the UK's code
+        ("+447860019066", "GB", "234"),
+        (US_SUCCESS, "US", "310"),
+        ("+12505550100", "CA", "302"),  # +1, but not the US
+        ("+2348031234567", "NG", "621"),
+    ],
 )
-def test_records_name_the_country_of_the_simulator_number(
-    emulator: Emulator, number: str, iso: str
+def test_records_name_the_country_of_the_number(
+    emulator: Emulator, number: str, iso: str, mcc: str
 ) -> None:
-    records = _send(emulator, "TEXT", number)
+    records = _send(emulator, "TEXT", number)  # from +12065550152, a US number
     assert {r["isoCountryCode"] for r in records} == {iso}
-    assert {r["mcc"] for r in records} == {"310" if iso == "US" else "234"}
+    assert {r["mcc"] for r in records} == {mcc}
+    assert {r["isInternationalSend"] for r in records} == {iso != "US"}
+    assert {"mnc" in r for r in records} == {iso == "US"}  # known for the documented US only
+
+
+def test_a_sender_id_sends_no_international_message(emulator: Emulator) -> None:
+    records = _send(emulator, "TEXT", "+447860019066", OriginationIdentity="MYBRAND")
+    assert {(r["originationPhoneNumber"], r["isInternationalSend"]) for r in records} == {
+        ("MYBRAND", False)
+    }
 
 
 def test_every_simulator_number_is_e164_and_has_a_pair() -> None:
@@ -322,6 +375,9 @@ def test_an_exact_number_rule_beats_a_prefix_rule_and_the_newest_wins(emulator: 
         {"outcome": "failed"},
         {"number": "14255550100", "outcome": "failed"},
         {"number": "+1425555010x", "outcome": "failed"},
+        {"number": "+\u0661\u0664\u0662\u0665", "outcome": "failed"},  # Arabic-Indic digits
+        {"prefix": "+", "outcome": "failed"},
+        {"number": "+1234567890123456", "outcome": "failed"},  # 16 digits
         {"number": "+14255550100", "outcome": "exploded"},
         {"number": "+14255550100", "outcome": "failed", "channels": ["FAX"]},
         {"number": "+14255550100", "outcome": "failed", "color": "red"},

@@ -136,6 +136,10 @@ def test_control_api_accepts_only_json(emulator: Emulator) -> None:
         assert_v1_error(answer, 415)
     answer = exchange(port, _control(port, "GET", "/_emulator/state", b"", "text/plain"))
     assert_v1_error(answer, 415)
+    # what `curl -X DELETE` sends: no body, no type (browsers preflight a DELETE, never answered)
+    assert exchange(port, _control(port, "DELETE", "/_emulator/outcomes", b"", None)).status == 200
+    answer = exchange(port, _control(port, "DELETE", "/_emulator/outcomes", b"", "text/plain"))
+    assert_v1_error(answer, 415)
     for bad in (
         b"[]",
         b"{",

@@ -23,7 +23,7 @@ from typing import Any
 
 from .call_log import BoundedLog
 from .destination import EventDestination
-from .outcomes import OutcomeRules, lifecycle
+from .outcomes import OutcomeRules, is_final, lifecycle
 from .records import SendFacts, v1_record, v2_record
 from .sinks import SinkPublisher, sinks_configured
 from .store import StateStore
@@ -148,7 +148,7 @@ class EventEmitter:
         call_id = str(uuid.uuid4())
         records = []
         for index, event_type in enumerate(stages):
-            final = index == len(stages) - 1
+            final = is_final(event_type, last=index == len(stages) - 1)
             timestamp = message.timestamp_ms + 1 + index
             records.append(
                 v1_record(facts, event_type, timestamp, final, call_id)

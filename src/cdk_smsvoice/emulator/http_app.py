@@ -8,8 +8,9 @@ REST-JSON ``{"message"}``, both with ``x-amzn-ErrorType``):
    emulator listens on loopback (DNS rebinding), an ``Origin`` other than the emulator's own,
    or ``Sec-Fetch-Site`` other than ``same-origin``/``none``;
 2. content types (415): v2 takes ``application/x-amz-json-1.0`` (or ``-1.1``, or
-   ``application/json``), v1 and the control API ``application/json`` for any body; the control
-   API refuses any other type even without a body;
+   ``application/json``), v1 and the control API ``application/json`` for any body; a POST to
+   the control API must say ``application/json`` even without a body (``GET`` and ``DELETE``
+   need no type: a browser cannot send a ``DELETE`` cross-site without a preflight);
 3. identity (403 ``InvalidSignatureException``): the SigV4 credential scope's Region must be an
    AWS Region (see :mod:`.identity`) before any file is named after it;
 4. the request is decoded (unknown operations: v2 400, v1 404 ``UnknownOperationException``;
@@ -169,10 +170,12 @@ def _content_type(request: Request, api: str) -> tuple[int, str, str] | None:
         allowed, wanted, needed = V2_TYPES, "application/x-amz-json-1.0", True
     else:
         allowed, wanted = V1_TYPES, "application/json"
+        # A web page can POST cross-site without a preflight, but only as a form or as text,
+        # so a control POST must say JSON; a DELETE is always preflighted (never answered).
         needed = (
             given is not None
             or bool(request.content_length)
-            or (api == "control" and request.method != "GET")
+            or (api == "control" and request.method == "POST")
         )
     if not needed or mimetype in allowed:
         return None

@@ -10,12 +10,15 @@ The outcome of a send is decided by its destination number, in this order:
 3. anything else is delivered.
 
 Each outcome becomes the sequence of event types the channel emits (:func:`lifecycle`):
-the intermediate events first, the final one (``isFinal: true``) last.
+the intermediate events first, the final one (``isFinal: true``) last. As AWS's documented
+records show, a text or media message accepted by the carrier (``SUCCESSFUL``) is already final,
+and the ``DELIVERED`` that follows it is final too (:func:`is_final`).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -36,6 +39,8 @@ OUTCOMES: dict[str, str] = {
     "no-answer": "the call is not answered (text and media: the phone is unreachable)",
 }
 """Every outcome a rule may name, with what it does."""
+
+_E164_START = re.compile(r"\+[0-9]{1,15}", re.ASCII)
 
 CHANNELS = ("TEXT", "MEDIA", "VOICE")
 """The channels of v2 sends; v1 ``SendVoiceMessage`` is the VOICE channel too."""
@@ -129,6 +134,16 @@ def lifecycle(api: str, channel: str, outcome: str) -> list[str]:
     return [f"{channel}_{step}" for step in steps]
 
 
+FINAL_BEFORE_THE_END = frozenset({"TEXT_SUCCESSFUL", "MEDIA_SUCCESSFUL"})
+"""Event types whose records are final although another record may follow: AWS's documented
+records show ``TEXT_SUCCESSFUL`` and then ``TEXT_DELIVERED`` of one message, both final."""
+
+
+def is_final(event_type: str, last: bool) -> bool:
+    """The ``isFinal`` of a record of ``event_type``; ``last``: it ends its message's sequence."""
+    return last or event_type in FINAL_BEFORE_THE_END
+
+
 def _v2_call(outcome: str) -> list[str]:
     if outcome == "delivered":
         return ["INITIATED", "RINGING", "ANSWERED", "COMPLETED"]
@@ -190,10 +205,8 @@ class OutcomeRule:
         if (number is None) == (prefix is None):
             raise ValueError("give exactly one of number (E.164, e.g. +14255550100) or prefix")
         target = number if number is not None else prefix
-        if not isinstance(target, str) or not target.startswith("+") or len(target) > 16:
-            raise ValueError(f"number/prefix must be '+' and digits, got {target!r}")
-        if not target[1:].isdigit():
-            raise ValueError(f"number/prefix must be '+' and digits, got {target!r}")
+        if not isinstance(target, str) or _E164_START.fullmatch(target) is None:
+            raise ValueError(f"number/prefix must be '+' and 1 to 15 digits 0-9, got {target!r}")
         channels = spec.get("channels", list(CHANNELS))
         if (
             not isinstance(channels, list)

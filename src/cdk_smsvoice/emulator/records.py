@@ -1,13 +1,14 @@
 """Event records in the shapes AWS documents, one per event of a message.
 
 * v2 text (SMS) and media (MMS) records follow "Example AWS End User Messaging SMS event data"
-  (https://docs.aws.amazon.com/sms-voice/latest/userguide/configuration-sets-event-format.html):
-  ``eventType``, ``eventVersion``, ``eventTimestamp``, ``isFinal``, ``originationPhoneNumber``,
-  ``destinationPhoneNumber``, ``isoCountryCode``, ``mcc``/``mnc``/``carrierName`` (only where
-  known: they are optional), ``messageId``, ``messageRequestTimestamp``, ``messageEncoding``
-  (text), ``messageType``, ``messageStatus``, ``messageStatusDescription``, ``context`` (when the
-  send had one), ``totalMessageParts``, ``totalMessagePrice``, ``totalCarrierFee`` and
-  ``protectConfiguration`` (when the send used one).
+  (https://docs.aws.amazon.com/sms-voice/latest/userguide/configuration-sets-event-format.html)
+  and "Monitoring with EventBridge": ``eventType``, ``eventVersion``, ``eventTimestamp``,
+  ``isFinal``, ``originationPhoneNumber``, ``destinationPhoneNumber``, ``isoCountryCode``,
+  ``isInternationalSend``, ``mcc``/``mnc``/``carrierName`` (only where known: they are
+  optional; see :mod:`.countries`), ``messageId``, ``messageRequestTimestamp``,
+  ``messageEncoding`` (text), ``messageType``, ``messageStatus``, ``messageStatusDescription``,
+  ``context`` (when the send had one), ``totalMessageParts``, ``totalMessagePrice``,
+  ``totalCarrierFee`` and ``protectConfiguration`` (when the send used one).
 * v2 voice records follow the documented ``VOICE_INITIATED`` example ("Monitoring with
   EventBridge", https://docs.aws.amazon.com/sms-voice/latest/userguide/monitor-event-bridge.html):
   the fields above up to ``messageStatus``, without ``mcc``/``mnc``/``carrierName``,
@@ -35,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .outcomes import SIMULATOR_NUMBERS
+from .countries import country_of, is_international
 
 SCHEMA_PATH = Path(__file__).with_name("event_record.schema.json")
 """The JSON Schema every record conforms to, written from the documented examples."""
@@ -63,91 +64,12 @@ STATUS_DESCRIPTIONS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class Country:
-    """What the records say about a destination's country; ``mcc``, ``mnc`` and ``carrier``
-    only where the documentation shows them.
-    """
-
-    iso: str
-    mcc: str | None = None
-    mnc: str | None = None
-    carrier: str | None = None
-
-
-# Calling code -> country and its mobile country code (ITU-T E.212), longest code first when
-# looked up. The US network code and carrier are those of the documented examples; +1 is taken
-# as the US (the NANP numbers of other countries are not told apart).
-COUNTRIES: dict[str, Country] = {
-    "1": Country("US", "310", "800", "T-mobile USA Inc."),
-    "7": Country("RU", "250"),
-    "27": Country("ZA", "655"),
-    "30": Country("GR", "202"),
-    "31": Country("NL", "204"),
-    "32": Country("BE", "206"),
-    "33": Country("FR", "208"),
-    "34": Country("ES", "214"),
-    "36": Country("HU", "216"),
-    "39": Country("IT", "222"),
-    "40": Country("RO", "226"),
-    "41": Country("CH", "228"),
-    "43": Country("AT", "232"),
-    "44": Country("GB", "234"),
-    "45": Country("DK", "238"),
-    "46": Country("SE", "240"),
-    "47": Country("NO", "242"),
-    "48": Country("PL", "260"),
-    "49": Country("DE", "262"),
-    "52": Country("MX", "334"),
-    "54": Country("AR", "722"),
-    "55": Country("BR", "724"),
-    "56": Country("CL", "730"),
-    "57": Country("CO", "732"),
-    "60": Country("MY", "502"),
-    "61": Country("AU", "505"),
-    "62": Country("ID", "510"),
-    "63": Country("PH", "515"),
-    "64": Country("NZ", "530"),
-    "65": Country("SG", "525"),
-    "66": Country("TH", "520"),
-    "81": Country("JP", "440"),
-    "82": Country("KR", "450"),
-    "84": Country("VN", "452"),
-    "86": Country("CN", "460"),
-    "90": Country("TR", "286"),
-    "91": Country("IN", "404"),
-    "351": Country("PT", "268"),
-    "352": Country("LU", "270"),
-    "353": Country("IE", "272"),
-    "358": Country("FI", "244"),
-    "372": Country("EE", "248"),
-    "420": Country("CZ", "230"),
-    "852": Country("HK", "454"),
-    "886": Country("TW", "466"),
-    "971": Country("AE", "424"),
-    "972": Country("IL", "425"),
-}
-
-_JERSEY_MCC = "234"  # Jersey's mobile networks use the United Kingdom's country code
-
 # The GSM 03.38 basic character set and its extension table (two septets each).
 _GSM_BASIC = set(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 _GSM_EXTENDED = set("^{}\\[~]|€\f")
-
-
-def country_of(number: str) -> Country | None:
-    """The country of an E.164 ``number`` (a simulator number's as the simulator table gives
-    it), or ``None`` if the emulator does not know it.
-    """
-    digits = number.removeprefix("+")
-    found = next((c for n in (3, 2, 1) if (c := COUNTRIES.get(digits[:n])) is not None), None)
-    simulated = SIMULATOR_NUMBERS.get(number)
-    if simulated is not None and (found is None or found.iso != simulated[0]):
-        return Country(simulated[0], _JERSEY_MCC if simulated[0] == "JE" else None)
-    return found
 
 
 def encoding_of(body: str) -> str:
@@ -231,7 +153,9 @@ def v2_record(facts: SendFacts, event_type: str, timestamp_ms: int, final: bool)
     country = country_of(facts.destination)
     if country is not None:
         record["isoCountryCode"] = country.iso
-        if not voice:
+    if not voice:
+        record["isInternationalSend"] = is_international(facts.origination, facts.destination)
+        if country is not None:
             optional = {"mcc": country.mcc, "mnc": country.mnc, "carrierName": country.carrier}
             record.update({k: v for k, v in optional.items() if v is not None})
     record["messageId"] = facts.message_id

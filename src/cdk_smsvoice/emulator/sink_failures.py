@@ -66,6 +66,7 @@ class _Window:
     detailed: int = 0
     suppressed: int = 0
     last: DeliveryFailure | None = None
+    quiet: bool = False  # the last suppressed failure is not to be logged
 
 
 class FailureLedger:
@@ -94,8 +95,12 @@ class FailureLedger:
         self._wake = threading.Event()
         self._writer: threading.Thread | None = None
 
-    def record(self, failure: DeliveryFailure, *, dropped: bool = False) -> None:
-        """Count ``failure`` (``dropped``: its queue was full) and describe it as bounded."""
+    def record(
+        self, failure: DeliveryFailure, *, dropped: bool = False, quiet: bool = False
+    ) -> None:
+        """Count ``failure`` (``dropped``: its queue was full) and describe it as bounded;
+        ``quiet``: log no warning of its own (the caller told why already).
+        """
         key = (failure.sink_type, failure.arn)
         with self._lock:
             if key not in self._counts and len(self._counts) >= MAX_KEYS:
@@ -110,13 +115,14 @@ class FailureLedger:
                 window = None
             if window is None:
                 window = self._windows[key] = _Window(now)
-            first = window.detailed == 0
+            first = window.detailed == 0 and not quiet
             if window.detailed < self.detailed:
                 window.detailed += 1
                 self._keep(failure)
             else:
                 window.suppressed += 1
                 window.last = failure
+                window.quiet = quiet
             self._start_writer()
         _log(summaries)
         if first:
@@ -172,7 +178,9 @@ class FailureLedger:
             self._wake.set()
 
     def _close(self, key: Key) -> list[DeliveryFailure]:
-        """End the interval of ``key``: its summary entry, if any; called under the lock."""
+        """End the interval of ``key`` with its summary entry, if any; returns it unless it is
+        not to be logged. Called under the lock.
+        """
         window = self._windows.pop(key)
         if not window.suppressed or window.last is None:
             return []
@@ -183,7 +191,7 @@ class FailureLedger:
             error=f"{window.suppressed} records not delivered; the last: {last.error}",
         )
         self._keep(summary)
-        return [summary]
+        return [] if window.quiet else [summary]
 
     def _start_writer(self) -> None:
         """Start the writer unless it runs; called under the lock."""

@@ -99,9 +99,7 @@ class SinkPublisher:
         self._lock = threading.Lock()
         self._clients_lock = threading.Lock()  # a client takes long to build: not under _lock
         self._closed = False
-        for service, endpoint in self.endpoints.items():
-            if endpoint is None:
-                LOG.warning("%s; its destinations get no records", missing_endpoint(service))
+        self._told: set[str] = set()  # services whose missing endpoint was logged
 
     # ------------------------------------------------------------------ API
 
@@ -115,7 +113,12 @@ class SinkPublisher:
             return
         service = SERVICE_OF_SINK[sink_type]
         if self.endpoints[service] is None:
-            self._fail(sink_type, arn, record, 0, missing_endpoint(service))
+            with self._lock:
+                tell = service not in self._told
+                self._told.add(service)
+            if tell:
+                LOG.warning("%s; %s records are not delivered", missing_endpoint(service), service)
+            self._fail(sink_type, arn, record, 0, missing_endpoint(service), quiet=True)
             return
         with self._lock:
             worker = self._workers.get((sink_type, arn))
@@ -226,6 +229,7 @@ class SinkPublisher:
         error: str,
         *,
         dropped: bool = False,
+        quiet: bool = False,
     ) -> None:
         failure = DeliveryFailure(
             sink_type,
@@ -236,7 +240,7 @@ class SinkPublisher:
             error,
             time.time(),
         )
-        self._ledger.record(failure, dropped=dropped)
+        self._ledger.record(failure, dropped=dropped, quiet=quiet)
 
 
 class _Worker:

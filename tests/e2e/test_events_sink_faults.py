@@ -140,7 +140,6 @@ def test_a_service_without_an_endpoint_is_never_called(
     with Emulator() as emu:
         publisher = emu.events.publisher
         assert publisher is not None
-        assert publisher.endpoints == {"sns": moto_url, "logs": None, "firehose": None}
         v2 = _set(
             emu,
             "s",
@@ -153,7 +152,7 @@ def test_a_service_without_an_endpoint_is_never_called(
         assert publisher.wait_idle(30)
         assert len(sinks.topic_records(topic)) == 8  # SNS delivers as before
         status, deliveries = control(emu.endpoint_url, "GET", "/_emulator/deliveries")
-        assert status == 200 and deliveries["failedRecords"] == 16
+        assert status == 200
         errors = {(f["sinkType"], f["error"]) for f in deliveries["failed"]}
         assert errors == {
             (
@@ -169,6 +168,8 @@ def test_a_service_without_an_endpoint_is_never_called(
         clients = publisher.clients
         assert list(clients) == [("sns", "us-east-1")]
         assert clients["sns", "us-east-1"].meta.endpoint_url == moto_url
+        assert publisher.endpoints == {"sns": moto_url, "logs": None, "firehose": None}
+        assert deliveries["failedRecords"] == 16
     said = [r.getMessage() for r in caplog.records]
     assert sum("no endpoint for logs" in m for m in said) == 1
     assert sum("no endpoint for firehose" in m for m in said) == 1
@@ -231,3 +232,12 @@ def test_a_log_group_deleted_and_created_again_gets_a_new_stream(moto_url: str) 
         assert sinks.logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"] == []
     finally:
         publisher.close()
+
+
+def test_each_service_finds_its_endpoint_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    given, generic, logs = "http://127.0.0.1:4001", "http://127.0.0.1:4002", "http://127.0.0.1:4003"
+    monkeypatch.setenv("AWS_ENDPOINT_URL_LOGS", logs)
+    assert SinkPublisher(given).endpoints == {"sns": given, "logs": logs, "firehose": given}
+    monkeypatch.setenv("AWS_ENDPOINT_URL", generic)
+    assert SinkPublisher(None).endpoints == {"sns": generic, "logs": logs, "firehose": generic}
+    assert SinkPublisher(given).endpoints == {"sns": given, "logs": logs, "firehose": given}

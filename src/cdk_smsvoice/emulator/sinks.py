@@ -120,6 +120,7 @@ class SinkPublisher:
                 LOG.warning("%s; %s records are not delivered", missing_endpoint(service), service)
             self._fail(sink_type, arn, record, 0, missing_endpoint(service), quiet=True)
             return
+        dropped = False
         with self._lock:
             worker = self._workers.get((sink_type, arn))
             if self._closed:
@@ -132,8 +133,8 @@ class SinkPublisher:
                     self._workers[(sink_type, arn)] = worker
                 if worker.add(dict(record)):
                     return
-                error = f"queue full ({self.queue_size} records)"
-        self._fail(sink_type, arn, record, 0, error, dropped=error.startswith("queue full"))
+                error, dropped = f"queue full ({self.queue_size} records)", True
+        self._fail(sink_type, arn, record, 0, error, dropped=dropped)
 
     def status(self) -> dict[str, Any]:
         """What ``GET /_emulator/deliveries`` answers (see the README)."""

@@ -228,7 +228,7 @@ class FailureLedger:
 
 def _log(summaries: list[DeliveryFailure]) -> None:
     for summary in summaries:
-        LOG.warning("event records not delivered to %s %s: %s", *_named(summary))
+        LOG.warning("%s %s: %s", *_named(summary))
 
 
 def _named(failure: DeliveryFailure) -> tuple[str, str, str]:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import IO, Any
 import jsonschema
 import pytest
 from events_support import MotoSinks, client, control
+from silent_endpoint import silent_endpoint
 
 from cdk_smsvoice.emulator import Emulator
 from cdk_smsvoice.emulator.records import record_schema
@@ -76,6 +78,37 @@ def _set(emu: Emulator, name: str, **sinks: dict[str, str]) -> Any:
     return v2
 
 
+def _lake_in_order(sinks: MotoSinks, bucket: str, queue_name: str) -> Any:
+    """Have ``bucket`` notify a new SQS queue of each object created; returns a reader of the
+    records in the order the objects were created (object keys only order by the second).
+    """
+    queue_url = sinks.sqs.create_queue(QueueName=queue_name)["QueueUrl"]
+    queue_arn = sinks.sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])
+    sinks.s3.put_bucket_notification_configuration(
+        Bucket=bucket,
+        NotificationConfiguration={
+            "QueueConfigurations": [
+                {"QueueArn": queue_arn["Attributes"]["QueueArn"], "Events": ["s3:ObjectCreated:*"]}
+            ]
+        },
+    )
+    records: list[dict[str, Any]] = []
+
+    def read() -> list[dict[str, Any]]:
+        while True:
+            answer = sinks.sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)
+            if not answer.get("Messages"):
+                return list(records)
+            for message in answer["Messages"]:
+                for note in json.loads(message["Body"]).get("Records", []):  # not s3:TestEvent
+                    key = urllib.parse.unquote_plus(note["s3"]["object"]["key"])
+                    body = sinks.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+                    records.extend(json.loads(line) for line in body.decode().splitlines())
+                sinks.sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+    return read
+
+
 def test_records_reach_sns_logs_and_firehose_in_order(
     emulator: Emulator, sinks: MotoSinks, names: dict[str, str]
 ) -> None:
@@ -83,6 +116,7 @@ def test_records_reach_sns_logs_and_firehose_in_order(
     sinks.subscribe_queue(topic, names["queue"])
     group = sinks.log_group(names["group"])
     stream = sinks.stream_to_bucket(names["stream"], names["bucket"], ROLE)
+    lake_in_order = _lake_in_order(sinks, names["bucket"], f"{names['queue']}-lake")
     v2 = _set(
         emulator,
         names["set"],
@@ -97,19 +131,25 @@ def test_records_reach_sns_logs_and_firehose_in_order(
             OriginationIdentity="+12065550100",
             MessageBody=f"message {i}",
         )["MessageId"]
-        for i, number in enumerate([SUCCESS, FAILURE, SUCCESS])
+        for i, number in enumerate([SUCCESS, FAILURE, SUCCESS, FAILURE, SUCCESS])
     ]
-    expected = 4 + 3 + 4
+    expected = 4 + 3 + 4 + 3 + 4
     topic_records = _wait_for(lambda: sinks.topic_records(topic), expected)
     log_records = _wait_for(lambda: sinks.log_records(names["group"]), expected)
-    lake_records = _wait_for(lambda: sinks.bucket_records(names["bucket"]), expected)
+    lake_records = _wait_for(lake_in_order, expected)
     emitted = emulator.v2().events[-expected:]
-    assert [r["messageId"] for r in emitted] == [ids[0]] * 4 + [ids[1]] * 3 + [ids[2]] * 4
-    # the log stream keeps the order of emission; SNS and the lake get the same records
+    counts = [4, 3, 4, 3, 4]
+    assert [r["messageId"] for r in emitted] == [
+        i for i, n in zip(ids, counts, strict=True) for _ in range(n)
+    ]
+    # each destination receives the records in the order they were emitted: the topic's
+    # queue, the log stream and the objects behind the delivery stream, in creation order
+    assert topic_records == emitted
     assert log_records == emitted
-    key = lambda r: (r["messageId"], r["eventTimestamp"])  # noqa: E731
-    assert sorted(topic_records, key=key) == sorted(emitted, key=key)
-    assert sorted(lake_records, key=key) == sorted(emitted, key=key)
+    assert lake_records == emitted
+    assert sorted(map(json.dumps, sinks.bucket_records(names["bucket"]))) == sorted(
+        map(json.dumps, emitted)
+    )
     for record in emitted:
         assert VALIDATOR.is_valid(record)
     (stream_info,) = sinks.logs.describe_log_streams(logGroupName=names["group"])["logStreams"]
@@ -122,6 +162,8 @@ def test_records_reach_sns_logs_and_firehose_in_order(
 def test_a_sink_that_does_not_exist_is_a_recorded_failure_not_a_failed_send(
     emulator: Emulator, sinks: MotoSinks, names: dict[str, str], moto_url: str
 ) -> None:
+    assert emulator.events.publisher is not None
+    emulator.events.publisher.close()  # replaced by one that gives up sooner
     emulator.events.publisher = SinkPublisher(moto_url, attempts=3, backoff=0.01)
     missing = f"arn:aws:sns:us-east-1:123456789012:{names['topic']}"
     v2 = _set(emulator, names["set"], topic={"TopicArn": missing})
@@ -195,21 +237,35 @@ def json_id(message: str) -> str:
     return value
 
 
-def test_unreachable_sinks_never_slow_down_or_fail_a_send(tmp_path: Path) -> None:
+def test_a_blocked_sink_never_holds_up_a_send(tmp_path: Path) -> None:
+    with silent_endpoint() as url, Emulator(data_dir=tmp_path, sinks_endpoint=url) as emu:
+        publisher = emu.events.publisher
+        assert publisher is not None
+        v2 = _set(emu, "s", topic={"TopicArn": "arn:aws:sns:us-east-1:123456789012:t"})
+        for sent in range(1, 6):
+            answer = v2.send_text_message(ConfigurationSetName="s", DestinationPhoneNumber=SUCCESS)
+            assert answer["MessageId"]
+            # the send has returned while its records wait for an endpoint that never answers
+            status = publisher.status()
+            assert status["delivered"] == 0 and status["failedRecords"] == 0
+            assert status["pending"] == 4 * sent
+        # the JSON lines are written whatever happens to the sinks
+        lines = (tmp_path / "123456789012/us-east-1/events/v2/s/topic.jsonl").read_text()
+        assert lines.count("\n") == 20
+
+
+def test_a_delivery_that_finally_fails_is_written_down(tmp_path: Path) -> None:
     with Emulator(data_dir=tmp_path, sinks_endpoint="http://127.0.0.1:9") as emu:
         assert emu.events.publisher is not None
         emu.events.publisher.attempts, emu.events.publisher.backoff = 2, 0.01
         v2 = _set(emu, "s", topic={"TopicArn": "arn:aws:sns:us-east-1:123456789012:t"})
-        for _ in range(3):
-            v2.send_text_message(ConfigurationSetName="s", DestinationPhoneNumber=SUCCESS)
+        v2.send_text_message(ConfigurationSetName="s", DestinationPhoneNumber=SUCCESS)
         assert emu.events.publisher.wait_idle(60)
-        assert len(emu.events.publisher.failures) == 12
+        assert [f.attempts for f in emu.events.publisher.failures] == [2] * 4
         # written down too, beside the state
         logged = (tmp_path / "deliveries-failed.jsonl").read_text().splitlines()
-        assert [json.loads(line)["attempts"] for line in logged] == [2] * 12
-        # the JSON lines are written whatever happens to the sinks
-        lines = (tmp_path / "123456789012/us-east-1/events/v2/s/topic.jsonl").read_text()
-        assert lines.count("\n") == 12
+        assert [json.loads(line)["attempts"] for line in logged] == [2] * 4
+        assert all("EndpointConnectionError" in json.loads(line)["error"] for line in logged)
 
 
 def test_without_an_endpoint_records_only_go_to_json_lines(

@@ -30,7 +30,8 @@ from .store import StateStore
 
 MESSAGES_FILE = "messages.jsonl"
 FAILED_DELIVERIES_FILE = "deliveries-failed.jsonl"
-"""Under the data dir: one line per record that finally did not reach its sink."""
+"""Under the data dir: the entries of records that did not reach their sink (one per record,
+or one per destination and interval summing up the rest: see :mod:`.sink_failures`)."""
 CONTROL_PATHS = ("/_emulator/outcomes", "/_emulator/deliveries")
 
 
@@ -70,7 +71,8 @@ class EventRouting:
     def for_endpoint(cls, sinks_endpoint: str | None, data_dir: Path | None = None) -> EventRouting:
         """Routing that delivers to sink APIs when ``sinks_endpoint`` is given or a standard
         per-service endpoint variable is set (see :mod:`.sinks`); with ``data_dir`` (default:
-        none), failed deliveries are also appended to :data:`FAILED_DELIVERIES_FILE` there.
+        none), failed deliveries are also appended to :data:`FAILED_DELIVERIES_FILE` there, by a
+        background thread, in batches and bounded as :mod:`.sink_failures` says.
         """
         if not sinks_configured(sinks_endpoint):
             return cls(None)
@@ -78,8 +80,8 @@ class EventRouting:
         if data_dir is not None:
             store = StateStore(data_dir)
 
-            def log(failure: dict[str, Any]) -> None:
-                store.append(FAILED_DELIVERIES_FILE, [failure])
+            def log(failures: list[dict[str, Any]]) -> None:
+                store.append(FAILED_DELIVERIES_FILE, failures)
 
         return cls(SinkPublisher(sinks_endpoint, failure_log=log))
 

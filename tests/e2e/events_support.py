@@ -45,6 +45,8 @@ class MotoSinks:
         self.firehose = client("firehose", url, region)
         self.queues: dict[str, str] = {}
         self.received: dict[str, list[dict[str, Any]]] = {}
+        self.published_at: dict[str, str] = {}
+        """Record (:func:`_key`) -> when SNS took it (its envelope's ``Timestamp``)."""
 
     def topic(self, name: str) -> str:
         """Create topic ``name``; returns its ARN."""
@@ -92,7 +94,10 @@ class MotoSinks:
         return arn
 
     def topic_records(self, topic_arn: str) -> list[dict[str, Any]]:
-        """Every record the topic's queue received so far (SNS envelopes opened)."""
+        """Every record the topic's queue received so far (SNS envelopes opened), in the
+        queue's order (a standard queue's: moto keeps the order, AWS and LocalStack need not;
+        :meth:`publish_times` gives the order SNS took them in).
+        """
         received = self.received.setdefault(topic_arn, [])
         while True:
             answer = self.sqs.receive_message(
@@ -102,10 +107,17 @@ class MotoSinks:
             if not messages:
                 return list(received)
             for message in messages:
-                received.append(json.loads(json.loads(message["Body"])["Message"]))
+                envelope = json.loads(message["Body"])
+                record = json.loads(envelope["Message"])
+                received.append(record)
+                self.published_at[_key(record)] = envelope["Timestamp"]
                 self.sqs.delete_message(
                     QueueUrl=self.queues[topic_arn], ReceiptHandle=message["ReceiptHandle"]
                 )
+
+    def publish_times(self, records: list[dict[str, Any]]) -> list[str]:
+        """When SNS took each of ``records`` (read by :meth:`topic_records`), as ISO 8601."""
+        return [self.published_at[_key(record)] for record in records]
 
     def log_records(self, group: str) -> list[dict[str, Any]]:
         """Every record in log group ``group``, in the order of its streams' events."""
@@ -141,3 +153,7 @@ class MotoSinks:
         for queue_url in self.queues.values():
             self.sqs.delete_queue(QueueUrl=queue_url)
         self.queues.clear()
+
+
+def _key(record: dict[str, Any]) -> str:
+    return json.dumps(record, sort_keys=True)

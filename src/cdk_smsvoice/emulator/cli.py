@@ -47,7 +47,9 @@ def parser() -> argparse.ArgumentParser:
         default=None,
         help="deliver event records to the SNS, CloudWatch Logs and Firehose APIs at URL "
         "(e.g. moto or LocalStack); AWS_ENDPOINT_URL_SNS/_LOGS/_FIREHOSE override it per "
-        "service (default: records only go to JSON-lines files under --data-dir)",
+        "service, AWS_ENDPOINT_URL stands in for a service that has neither, and a service "
+        "with no endpoint is never called (never AWS): its records are failed deliveries "
+        "(default: records only go to JSON-lines files under --data-dir)",
     )
     cli.add_argument("--verbose", action="store_true", help="log every request to stderr")
     return cli

@@ -285,6 +285,7 @@ def test_every_emitted_event_type_is_one_the_api_models() -> None:
         (US_SUCCESS, "US", "310"),
         ("+12505550100", "CA", "302"),  # +1, but not the US
         ("+2348031234567", "NG", "621"),
+        ("+447700900123", "GB", "234"),  # outside the UK's known ranges: still its country
     ],
 )
 def test_records_name_the_country_of_the_number(
@@ -295,6 +296,28 @@ def test_records_name_the_country_of_the_number(
     assert {r["mcc"] for r in records} == {mcc}
     assert {r["isInternationalSend"] for r in records} == {iso != "US"}
     assert {"mnc" in r for r in records} == {iso == "US"}  # known for the documented US only
+
+
+@pytest.mark.parametrize("number", ["+80012345678", "+881612345678"])
+def test_a_non_geographic_number_has_no_country(emulator: Emulator, number: str) -> None:
+    for channel in ("TEXT", "MEDIA", "VOICE"):
+        for record in _send(emulator, channel, number):
+            _valid(record)
+            assert "isoCountryCode" not in record and "mcc" not in record
+
+
+def test_deliveries_answer_the_same_fields_with_delivery_off(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    from cdk_smsvoice.emulator.sinks import SinkPublisher
+
+    status, off = _control(emulator, "GET", "/_emulator/deliveries")
+    publisher = SinkPublisher("http://127.0.0.1:9")
+    try:
+        assert status == 200 and set(off) == set(publisher.status())
+    finally:
+        publisher.close()
+    assert off["enabled"] is False and off["failedRecords"] == off["delivered"] == 0
 
 
 def test_a_sender_id_sends_no_international_message(emulator: Emulator) -> None:

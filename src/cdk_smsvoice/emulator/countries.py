@@ -61,14 +61,20 @@ def _parsed(number: str) -> phonenumbers.PhoneNumber | None:
 
 def iso_country_of(number: str) -> str | None:
     """The ISO country of an E.164 ``number`` (a simulator number's as AWS's table gives it),
-    or ``None`` if it names none (a sender id, an unassigned calling code).
+    or ``None`` if it names none (a sender id, an unassigned or non-geographic calling code).
     """
     simulated = SIMULATOR_NUMBERS.get(number)
     if simulated is not None:
         return simulated[0]
     parsed = _parsed(number)
-    region = phonenumbers.region_code_for_number(parsed) if parsed is not None else None
-    return region if region and region != phonenumbers.UNKNOWN_REGION else None
+    if parsed is None or parsed.country_code is None:
+        return None
+    # a number outside the plan's known ranges still has its calling code's main country
+    region = phonenumbers.region_code_for_number(
+        parsed
+    ) or phonenumbers.region_code_for_country_code(parsed.country_code)
+    # not "ZZ" (unknown) nor "001" (a non-geographic code such as +800 or +881)
+    return region if region and len(region) == 2 and region.isalpha() else None
 
 
 def country_of(number: str) -> Country | None:

@@ -33,6 +33,18 @@ FAILED_DELIVERIES_FILE = "deliveries-failed.jsonl"
 """Under the data dir: the entries of records that did not reach their sink (one per record,
 or one per destination and interval summing up the rest: see :mod:`.sink_failures`)."""
 CONTROL_PATHS = ("/_emulator/outcomes", "/_emulator/deliveries")
+DELIVERY_OFF: dict[str, Any] = {
+    "enabled": False,
+    "endpoint": None,
+    "endpoints": {},
+    "delivered": 0,
+    "pending": 0,
+    "failed": [],
+    "failedRecords": 0,
+    "destinations": [],
+}
+"""What ``GET /_emulator/deliveries`` answers without sinks: the fields of
+:meth:`~.sinks.SinkPublisher.status`, empty."""
 
 
 @dataclass
@@ -95,11 +107,7 @@ class EventRouting:
             status, answer = self.outcomes.control(method, body)
         elif path == "/_emulator/deliveries" and method == "GET":
             status = HTTPStatus.OK
-            answer = (
-                self.publisher.status()
-                if self.publisher is not None
-                else {"enabled": False, "delivered": 0, "pending": 0, "failed": []}
-            )
+            answer = self.publisher.status() if self.publisher is not None else DELIVERY_OFF
         elif path == "/_emulator/deliveries":
             status, answer = HTTPStatus.METHOD_NOT_ALLOWED, {"message": "use GET"}
         else:

@@ -83,7 +83,9 @@ class SinkPublisher:
         summary_interval: float = 10.0,
     ) -> None:
         if attempts < 1 or backoff < 0 or queue_size < 1 or max_destinations < 1:
-            raise ValueError("attempts, queue_size and max_destinations must be >= 1")
+            raise ValueError(
+                "attempts, queue_size and max_destinations must be >= 1 and backoff >= 0"
+            )
         self.endpoint_url = endpoint_url
         self.endpoints = sink_endpoints(endpoint_url)
         self.attempts = attempts
@@ -350,7 +352,7 @@ class _Worker:
         again once, if it or its group was deleted since); a missing group raises.
         """
         group = _log_group_name(self.arn)
-        stamp = int(record.get("eventTimestamp") or time.time() * 1000)
+        stamp = int(record["eventTimestamp"])
         for fresh in (False, True):
             if self.log_stream is None:
                 stream = f"sms-voice-events/{uuid.uuid4().hex}"

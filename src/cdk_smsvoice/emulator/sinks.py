@@ -352,7 +352,7 @@ class _Worker:
         again once, if it or its group was deleted since); a missing group raises.
         """
         group = _log_group_name(self.arn)
-        stamp = int(record["eventTimestamp"])
+        stamp = int(record.get("eventTimestamp") or time.time() * 1000)
         for fresh in (False, True):
             if self.log_stream is None:
                 stream = f"sms-voice-events/{uuid.uuid4().hex}"

@@ -15,8 +15,9 @@ time; both as ratios taken in one run. A report, never an assertion.
 3. Resources and IAM roles per additional set: ours with a role per destination (the default),
    ours with one ``DestinationRole`` per sink shared by every set, and the L1.
 
-The stacks are those of ``bench/run.py`` (``bench/synth_apps.py``): one v2 set with 3
-destinations (SNS, Logs, Firehose) on shared sinks, feedback on, one tag.
+The stacks are those of part 1 of ``bench/run.py`` (``bench/synth_cost.py``), built by
+``bench/synth_apps.py``: one v2 set with 3 destinations (SNS, Logs, Firehose) on shared
+sinks, feedback on, one tag.
 
     .venv/bin/python bench/jsii_roundtrips.py                 # everything (a few minutes)
     .venv/bin/python bench/jsii_roundtrips.py --runs 0        # round trips and resources only

@@ -1,6 +1,7 @@
 """The apps that the benchmarks synthesize: our sets and the native L1 with hand-written IAM,
-on the same sinks. Imported by ``bench/run.py`` and ``bench/jsii_roundtrips.py`` (also by its
-child processes, so it imports nothing but aws-cdk-lib and cdk_smsvoice).
+on the same sinks. Imported by ``bench/synth_cost.py`` (part 1 of ``bench/run.py``) and
+``bench/jsii_roundtrips.py`` (also by its child processes, so it imports nothing but
+aws-cdk-lib and cdk_smsvoice).
 """
 
 from __future__ import annotations

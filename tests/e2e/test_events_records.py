@@ -437,3 +437,24 @@ def test_encoding_and_parts_follow_gsm_and_ucs2_sizes() -> None:
     assert parts_of("a" * 160, "GSM") == 1 and parts_of("a" * 161, "GSM") == 2
     assert parts_of("[" * 80, "GSM") == 1 and parts_of("[" * 81, "GSM") == 2
     assert parts_of("é" * 70, "Unicode") == 1 and parts_of("é" * 71, "Unicode") == 2
+
+
+@pytest.mark.parametrize("channel", ["TEXT", "MEDIA"])
+def test_every_simulator_number_gives_its_documented_outcome(
+    emulator: Emulator, channel: str
+) -> None:
+    """All 50 destination simulator numbers of AWS's table (SMS and MMS): a success number's
+    message is accepted and delivered, a failure number's fails; records name the country.
+    """
+    for number, (iso, result) in SIMULATOR_NUMBERS.items():
+        records = _send(emulator, channel, number)
+        types = [r["eventType"] for r in records]
+        if result == "success":
+            assert types[-2:] == [f"{channel}_SUCCESSFUL", f"{channel}_DELIVERED"], number
+        else:
+            assert types[-1] == f"{channel}_UNREACHABLE", number
+            assert not {f"{channel}_SUCCESSFUL", f"{channel}_DELIVERED"} & set(types), number
+        assert records[-1]["isFinal"] is True
+        assert {r["isoCountryCode"] for r in records} == {iso}, number
+        for record in records:
+            _valid(record)

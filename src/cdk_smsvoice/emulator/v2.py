@@ -15,8 +15,6 @@ nothing. Origination identities are not checked: the emulator owns every number.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from botocore.model import OperationModel
@@ -25,7 +23,7 @@ from .client_tokens import ClientTokens, TokenConflictError
 from .destination import EventDestination
 from .errors import ServiceError
 from .events import Message
-from .model_checks import service_model, shape_problems
+from .model_checks import shape_problems
 from .records import SendFacts
 from .service import (
     EmulatedService,
@@ -33,108 +31,34 @@ from .service import (
     Params,
     RateScope,
     Response,
-    decode_token,
     encode_token,
 )
 from .store import StateStore
+from .v2_sets import (
+    DEFAULT_STATUS,
+    SERVICE_NAME,
+    SINK_MEMBERS,
+    ConfigurationSet,
+    _check_event_types,
+    _check_filter_values,
+    _decode_token,
+    _error,
+    _field,
+    _filter_matches,
+    _invalid,
+    _not_found,
+    _now,
+    _partition,
+    _set_result,
+    _sink,
+    _tag_list,
+)
 
-SERVICE_NAME = "pinpoint-sms-voice-v2"
-SINK_MEMBERS = ("CloudWatchLogsDestination", "KinesisFirehoseDestination", "SnsDestination")
 MAX_EVENT_DESTINATIONS = 5
 MAX_TAGS = 200
 DEFAULT_ORIGINATION = "+18445550100"
 """The number a send without ``OriginationIdentity`` (nor the set's default sender id) goes
 from, as the emulator owns every number."""
-DEFAULT_STATUS = {
-    "AccessDeniedException": 403,
-    "ConflictException": 409,
-    "InternalServerException": 500,
-    "ResourceNotFoundException": 404,
-    "ServiceQuotaExceededException": 402,
-    "ThrottlingException": 400,
-    "ValidationException": 400,
-}
-
-
-def _error(code: str, message: str, **fields: Any) -> ServiceError:
-    return ServiceError(code, message, DEFAULT_STATUS.get(code, 400), **fields)
-
-
-def _not_found(resource_type: str, resource_id: str) -> ServiceError:
-    return _error(
-        "ResourceNotFoundException",
-        f"The {resource_type} '{resource_id}' does not exist.",
-        ResourceType=resource_type,
-        ResourceId=resource_id,
-    )
-
-
-def _invalid(message: str, reason: str = "INVALID_PARAMETER", **fields: Any) -> ServiceError:
-    return _error("ValidationException", message, Reason=reason, **fields)
-
-
-@dataclass
-class ConfigurationSet:
-    """State of one configuration set; ``event_destinations`` keeps insertion order."""
-
-    name: str
-    arn: str
-    created: datetime
-    event_destinations: dict[str, EventDestination] = field(default_factory=dict)
-    default_message_type: str | None = None
-    default_sender_id: str | None = None
-    message_feedback_enabled: bool = False
-    protect_configuration_id: str | None = None
-    tags: dict[str, str] = field(default_factory=dict)
-
-    def to_api(self) -> Response:
-        """Render as the API's ``ConfigurationSetInformation`` structure."""
-        info: Response = {
-            "ConfigurationSetArn": self.arn,
-            "ConfigurationSetName": self.name,
-            "EventDestinations": [
-                d.to_api("EventDestinationName") for d in self.event_destinations.values()
-            ],
-            "DefaultMessageFeedbackEnabled": self.message_feedback_enabled,
-            "CreatedTimestamp": self.created,
-        }
-        optional = {
-            "DefaultMessageType": self.default_message_type,
-            "DefaultSenderId": self.default_sender_id,
-            "ProtectConfigurationId": self.protect_configuration_id,
-        }
-        info.update({k: v for k, v in optional.items() if v is not None})
-        return info
-
-    def to_state(self) -> dict[str, Any]:
-        """As JSON-ready data."""
-        return {
-            "name": self.name,
-            "arn": self.arn,
-            "created": self.created.isoformat(),
-            "event_destinations": [d.to_state() for d in self.event_destinations.values()],
-            "default_message_type": self.default_message_type,
-            "default_sender_id": self.default_sender_id,
-            "message_feedback_enabled": self.message_feedback_enabled,
-            "protect_configuration_id": self.protect_configuration_id,
-            "tags": dict(self.tags),
-        }
-
-    @classmethod
-    def from_state(cls, state: Mapping[str, Any]) -> ConfigurationSet:
-        """Read back what :meth:`to_state` wrote."""
-        dests = [EventDestination.from_state(d) for d in state["event_destinations"]]
-        return cls(
-            name=state["name"],
-            arn=state["arn"],
-            created=datetime.fromisoformat(state["created"]),
-            event_destinations={d.name: d for d in dests},
-            default_message_type=state["default_message_type"],
-            default_sender_id=state["default_sender_id"],
-            message_feedback_enabled=state["message_feedback_enabled"],
-            protect_configuration_id=state["protect_configuration_id"],
-            tags=dict(state["tags"]),
-        )
 
 
 class V2Service(EmulatedService[ConfigurationSet]):
@@ -286,24 +210,6 @@ class V2Service(EmulatedService[ConfigurationSet]):
             raise _not_found("protect-configuration", id_or_arn)
         return protect_id
 
-    @staticmethod
-    def _sink(params: Params) -> tuple[str, dict[str, str]] | None:
-        given = [name for name in SINK_MEMBERS if params.get(name) is not None]
-        if len(given) > 1:
-            raise _invalid(
-                f"Only one of {', '.join(SINK_MEMBERS)} may be specified.",
-                "PARAMETERS_CANNOT_BE_USED_TOGETHER",
-            )
-        return (given[0], dict(params[given[0]])) if given else None
-
-    @staticmethod
-    def _check_event_types(event_types: list[str]) -> None:
-        if "TEXT_SENT" in event_types:
-            raise _invalid(
-                "TEXT_SENT is not a supported MatchingEventTypes value for event destinations.",
-                Fields=[{"Name": "MatchingEventTypes", "Message": "TEXT_SENT is not supported"}],
-            )
-
     # -------------------------------------------------------------- operations
 
     def _create_configuration_set(self, params: Params) -> Response:
@@ -343,7 +249,7 @@ class V2Service(EmulatedService[ConfigurationSet]):
             selected = list(self.sets.values())
         for flt in params.get("Filters", []):
             values = flt["Values"]
-            self._check_filter_values(flt["Name"], values)
+            _check_filter_values(flt["Name"], values)
             selected = [conf for conf in selected if _filter_matches(conf, flt["Name"], values)]
         start = _decode_token(params["NextToken"]) if "NextToken" in params else 0
         size = params.get("MaxResults", self.default_max_results)
@@ -353,25 +259,14 @@ class V2Service(EmulatedService[ConfigurationSet]):
             result["NextToken"] = encode_token(start + size)
         return result
 
-    @staticmethod
-    def _check_filter_values(name: str, values: list[str]) -> None:
-        allowed: dict[str, list[str]] = {
-            "matching-event-types": _enum("EventType"),
-            "default-message-type": _enum("MessageType"),
-            "default-message-feedback-enabled": ["true", "false"],
-        }
-        bad = [v for v in values if name in allowed and v not in allowed[name]]
-        if bad:
-            raise _invalid(f"Invalid values for filter {name}: {bad}", "INVALID_FILTER_VALUES")
-
     def _create_event_destination(self, params: Params) -> Response:
-        sink = self._sink(params)
+        sink = _sink(params)
         if sink is None:
             raise _invalid(
                 f"Exactly one of {', '.join(SINK_MEMBERS)} must be specified.",
                 "MISSING_PARAMETER",
             )
-        self._check_event_types(params["MatchingEventTypes"])
+        _check_event_types(params["MatchingEventTypes"])
         conf = self._set(params["ConfigurationSetName"])
         name = params["EventDestinationName"]
         if name in conf.event_destinations:
@@ -403,9 +298,9 @@ class V2Service(EmulatedService[ConfigurationSet]):
         return dest
 
     def _update_event_destination(self, params: Params) -> Response:
-        sink = self._sink(params)
+        sink = _sink(params)
         if "MatchingEventTypes" in params:
-            self._check_event_types(params["MatchingEventTypes"])
+            _check_event_types(params["MatchingEventTypes"])
         conf = self._set(params["ConfigurationSetName"])
         dest = self._destination(conf, params["EventDestinationName"])
         if sink is not None and sink[0] != dest.sink_type:
@@ -587,61 +482,3 @@ class V2Service(EmulatedService[ConfigurationSet]):
         destinations = list(conf.event_destinations.values()) if conf else []
         self.emitter.send(message, facts, destinations)
         return {"MessageId": message_id}
-
-
-def _field(problem: str) -> dict[str, str]:
-    name, sep, message = problem.partition(": ")
-    if not sep or " " in name:
-        return {"Name": "request", "Message": problem}
-    return {"Name": name, "Message": message}
-
-
-def _filter_matches(conf: ConfigurationSet, name: str, values: list[str]) -> bool:
-    dests = conf.event_destinations.values()
-    if name == "event-destination-name":
-        return any(d.name in values for d in dests)
-    if name == "matching-event-types":
-        return any(set(d.matching_event_types) & set(values) for d in dests)
-    if name == "default-message-type":
-        return conf.default_message_type in values
-    if name == "default-sender-id":
-        return conf.default_sender_id in values
-    if name == "default-message-feedback-enabled":
-        return str(conf.message_feedback_enabled).lower() in values
-    if name == "protect-configuration-id":
-        return conf.protect_configuration_id in values
-    raise AssertionError(f"unhandled filter {name}")
-
-
-def _set_result(conf: ConfigurationSet, **fields: Any) -> Response:
-    result: Response = {"ConfigurationSetArn": conf.arn, "ConfigurationSetName": conf.name}
-    result.update({k: v for k, v in fields.items() if v is not None})
-    return result
-
-
-def _tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
-    return [{"Key": k, "Value": v} for k, v in tags.items()]
-
-
-def _decode_token(token: str) -> int:
-    offset = decode_token(token)
-    if offset is None:
-        raise _invalid("The NextToken is invalid.", "INVALID_NEXT_TOKEN")
-    return offset
-
-
-def _enum(shape: str) -> list[str]:
-    enum: list[str] = getattr(service_model(SERVICE_NAME).shape_for(shape), "enum", [])
-    return enum
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _partition(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"

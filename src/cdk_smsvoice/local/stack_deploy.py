@@ -21,7 +21,8 @@ phases, as CloudFormation's stack update does:
 
 A nested stack is deployed forward as part of its parent's forward pass; its cleanup and
 rollback run with its parent's. The state file is rewritten after every resource, so it always
-records what exists; each handler call is preceded by a write-ahead intent.
+records what exists; each handler call is preceded by a write-ahead intent. The rollback phase
+is in :mod:`.stack_rollback`.
 """
 
 import copy
@@ -35,7 +36,6 @@ from .graph import custom_dependencies, run_in_order
 from .intrinsics import CUSTOM_TYPES, STACK_TYPE, ResolutionError
 from .invoke import HandlerError
 from .outcomes import (
-    RETAINED_ON_CREATE_ROLLBACK,
     RETAINING_POLICIES,
     DeployError,
     ResourceResult,
@@ -44,6 +44,7 @@ from .outcomes import (
     reverse_waits,
 )
 from .recovery import recover
+from .stack_rollback import roll_back
 from .state import ResourceState, StackState
 
 if TYPE_CHECKING:
@@ -125,7 +126,7 @@ class StackDeploy:
             return early
         failures = self.forward()
         if failures:
-            return self._roll_back(failures)
+            return roll_back(self, failures)
         self._cleanup()
         return self._finish()
 
@@ -382,168 +383,6 @@ class StackDeploy:
         self._save(lambda state: setattr(state, "status", status))
         self._stack_event(status)
         return StackResult(self.name, status, results, nested=nested)
-
-    def _roll_back_children(self) -> tuple[list[StackResult], list[str]]:
-        """Roll back every nested stack of this run; their results, and the logical ids of
-        those whose rollback failed.
-        """
-        results: dict[str, StackResult] = {}
-        for lid, child in self.children.items():
-            failures = child.failures or {lid: DeployError("its parent stack rolled back")}
-            results[lid] = child._roll_back(failures)
-            if child.before is None and not results[lid].status.endswith("FAILED"):
-                self._forget(lid)
-        failed = [lid for lid, result in results.items() if result.status.endswith("FAILED")]
-        return self._nested_results(results), failed
-
-    def _roll_back(self, failures: Mapping[str, BaseException]) -> StackResult:
-        first = self.before is None
-        reason = "; ".join(f"{lid}: {error}" for lid, error in failures.items())
-        self._stack_event(
-            "ROLLBACK_IN_PROGRESS" if first else "UPDATE_ROLLBACK_IN_PROGRESS", reason
-        )
-        nested, rollback_failed = self._roll_back_children()
-        moved_away: list[ResourceState] = []
-        updates = [lid for lid, a in self.applied.items() if a.before is not None]
-        creates = [lid for lid, a in self.applied.items() if a.before is None]
-
-        def revert(lid: str) -> None:
-            applied = self.applied[lid]
-            assert applied.before is not None
-            current = applied.after or applied.before
-            target = copy.deepcopy(applied.before)
-            target.physical_id = current.physical_id
-            kind, sent = target.resource_type, current.physical_id
-            self.progress.event(self.name, "UPDATE_IN_PROGRESS", kind, lid, "rollback")
-            try:
-                target.physical_id, target.data = self.deployer.call(
-                    self.stack, "Update", target, old_properties=applied.attempted, phase="rollback"
-                )
-            except (HandlerError, DeployError, ResolutionError) as error:
-                self.progress.failure(self.name, "UPDATE_FAILED", kind, lid, error)
-                raise
-            before_id = applied.before.physical_id
-
-            def record(state: StackState) -> None:
-                state.resources[lid] = target
-                state.pending_deletes[:] = [
-                    e
-                    for e in state.pending_deletes
-                    if not (e.logical_id == lid and e.physical_id == before_id)
-                ]
-                if target.physical_id != sent:
-                    moved = copy.deepcopy(current)
-                    moved.properties = applied.attempted
-                    moved.deletion_policy = "Delete"
-                    state.pending_deletes.append(moved)
-                    with self.lock:
-                        moved_away.append(moved)
-
-            self._save(record)
-            self.progress.event(self.name, "UPDATE_COMPLETE", kind, lid, target.physical_id)
-
-        reverse = {lid: [o for o in updates if lid in self.waits.get(o, ())] for lid in updates}
-        outcomes = run_in_order(
-            updates, reverse, revert, max_workers=self.deployer.max_workers, stop_on_failure=False
-        )
-        rollback_failed += [*outcomes.failed, *outcomes.not_started]
-
-        deletions: list[ResourceState] = []
-        for lid in creates:
-            applied = self.applied[lid]
-            if applied.after is None:
-                self.progress.event(
-                    self.name,
-                    "DELETE_COMPLETE",
-                    self.resources[lid]["Type"],
-                    lid,
-                    "the failed Create left nothing to delete",
-                )
-            else:
-                deletions.append(applied.after)
-        deletions += moved_away
-
-        def remove(index: int) -> None:
-            entry = deletions[index]
-            if entry.deletion_policy in RETAINED_ON_CREATE_ROLLBACK:
-                self.progress.event(
-                    self.name,
-                    "DELETE_SKIPPED",
-                    entry.resource_type,
-                    entry.logical_id,
-                    f"{entry.physical_id} (DeletionPolicy {entry.deletion_policy})",
-                )
-            else:
-                self.deployer.delete_resource(self.stack, entry, "rollback")
-
-            def record(state: StackState) -> None:
-                if state.resources.get(entry.logical_id) is entry:
-                    del state.resources[entry.logical_id]
-                if entry in state.pending_deletes:
-                    state.pending_deletes.remove(entry)
-
-            self._save(record)
-
-        outcomes_deletes = run_in_order(
-            range(len(deletions)),
-            reverse_waits(deletions),
-            remove,
-            max_workers=self.deployer.max_workers,
-            stop_on_failure=False,
-        )
-        rollback_failed += [deletions[i].logical_id for i in outcomes_deletes.failed]
-        result = self._rolled_back(first, reason, rollback_failed)
-        result.nested = nested
-        return result
-
-    def _rolled_back(self, first: bool, reason: str, rollback_failed: list[str]) -> StackResult:
-        before = self.before
-        if not rollback_failed:
-            state = self.deployer.state(self.name)
-            if before is None and (state is None or not (state.resources or state.pending_deletes)):
-                self.deployer.set_state(self.name, None)
-            elif state is not None and before is not None:
-                for lid, resource in before.resources.items():
-                    if lid not in self.applied:
-                        state.resources[lid] = copy.deepcopy(resource)
-                state.status = before.status
-                self.deployer.set_state(self.name, state)
-            status = "ROLLBACK_COMPLETE" if first else "UPDATE_ROLLBACK_COMPLETE"
-        else:
-            status = "ROLLBACK_FAILED" if first else "UPDATE_ROLLBACK_FAILED"
-            self._save(lambda state: setattr(state, "status", status))
-            reason += (
-                f". Rollback failed for {', '.join(sorted(set(rollback_failed)))}: the state "
-                "records what exists now, and the next deploy updates from there"
-            )
-        self._stack_event(status, reason)
-        results: list[ResourceResult] = []
-        final = self.deployer.state(self.name)
-        for lid in dict.fromkeys([*self.custom, *(before.resources if before else {})]):
-            kind = self.resources[lid]["Type"] if lid in self.resources else ""
-            current = final.resources.get(lid) if final else None
-            kind = current.resource_type if current else kind
-            earlier = self.results.get(lid)
-            if earlier is not None and earlier.change == "failed":
-                results.append(
-                    ResourceResult(
-                        lid,
-                        kind,
-                        "failed",
-                        current.properties if current else earlier.properties,
-                        reason=earlier.reason,
-                    )
-                )
-            elif lid in self.applied or lid in self.children:
-                change = "rollback failed" if lid in rollback_failed else "rolled back"
-                results.append(
-                    ResourceResult(lid, kind, change, current.properties if current else None)
-                )
-            elif current is not None:
-                results.append(ResourceResult(lid, kind, "unchanged", current.properties))
-            else:
-                results.append(ResourceResult(lid, kind, "not created", None))
-        return StackResult(self.name, status, results, reason)
 
 
 def _replaced_entry(old: ResourceState, update_replace_policy: str) -> ResourceState:

@@ -39,19 +39,19 @@ from .v2_sets import (
     SERVICE_NAME,
     SINK_MEMBERS,
     ConfigurationSet,
-    _check_event_types,
-    _check_filter_values,
-    _decode_token,
-    _error,
-    _field,
-    _filter_matches,
-    _invalid,
-    _not_found,
-    _now,
-    _partition,
-    _set_result,
-    _sink,
-    _tag_list,
+    check_event_types,
+    check_filter_values,
+    field_of,
+    filter_matches,
+    invalid_parameter,
+    not_found,
+    page_offset,
+    partition_of,
+    service_error,
+    set_result,
+    sink_of,
+    tag_list,
+    utc_now,
 )
 
 MAX_EVENT_DESTINATIONS = 5
@@ -90,7 +90,7 @@ class V2Service(EmulatedService[ConfigurationSet]):
     ) -> None:
         self.account = account
         self.region = region
-        self.partition = _partition(region)
+        self.partition = partition_of(region)
         self.protect_configuration_ids: set[str] = set(protect_configuration_ids)
         self.default_max_results = default_max_results
         self.client_tokens = ClientTokens()
@@ -131,15 +131,15 @@ class V2Service(EmulatedService[ConfigurationSet]):
             return
         problems = shape_problems(model.input_shape, params)
         if problems:
-            raise _invalid(
+            raise invalid_parameter(
                 "; ".join(problems),
                 "FIELD_VALIDATION_FAILED",
-                Fields=[_field(problem) for problem in problems],
+                Fields=[field_of(problem) for problem in problems],
             )
 
     def bad_request(self, message: str) -> ServiceError:
         """``ValidationException`` for a request body that cannot be read."""
-        return _invalid(message, "FIELD_VALIDATION_FAILED")
+        return invalid_parameter(message, "FIELD_VALIDATION_FAILED")
 
     def error_status(self, code: str) -> int:
         """The HTTP status of error ``code`` (the v2 model carries none)."""
@@ -171,7 +171,7 @@ class V2Service(EmulatedService[ConfigurationSet]):
             if name in self.sets:
                 raise ValueError(f"configuration set {name} already exists")
             conf = ConfigurationSet(
-                name=name, arn=self.set_arn(name), created=_now(), tags=dict(tags or {})
+                name=name, arn=self.set_arn(name), created=utc_now(), tags=dict(tags or {})
             )
             self.sets[name] = conf
             self.persist()
@@ -184,14 +184,14 @@ class V2Service(EmulatedService[ConfigurationSet]):
         name = name_or_arn.removeprefix(prefix) if name_or_arn.startswith(prefix) else name_or_arn
         conf = None if name.startswith("arn:") else self.sets.get(name)
         if conf is None:
-            raise _not_found("configuration-set", name_or_arn)
+            raise not_found("configuration-set", name_or_arn)
         return conf
 
     def _set_by_resource_arn(self, arn: str) -> ConfigurationSet:
         prefix = self.set_arn("")
         conf = self.sets.get(arn.removeprefix(prefix)) if arn.startswith(prefix) else None
         if conf is None:
-            raise _error(
+            raise service_error(
                 "ResourceNotFoundException",
                 f"The resource '{arn}' does not exist.",
                 ResourceId=arn,
@@ -207,7 +207,7 @@ class V2Service(EmulatedService[ConfigurationSet]):
     def _protect_id(self, id_or_arn: str) -> str:
         protect_id = id_or_arn.removeprefix(self._protect_arn(""))
         if protect_id not in self.protect_configuration_ids:
-            raise _not_found("protect-configuration", id_or_arn)
+            raise not_found("protect-configuration", id_or_arn)
         return protect_id
 
     # -------------------------------------------------------------- operations
@@ -215,7 +215,7 @@ class V2Service(EmulatedService[ConfigurationSet]):
     def _create_configuration_set(self, params: Params) -> Response:
         name = params["ConfigurationSetName"]
         if name in self.sets:
-            raise _error(
+            raise service_error(
                 "ConflictException",
                 f"Configuration set '{name}' already exists.",
                 Reason="RESOURCE_ALREADY_EXISTS",
@@ -223,12 +223,12 @@ class V2Service(EmulatedService[ConfigurationSet]):
                 ResourceId=name,
             )
         tags = {t["Key"]: t["Value"] for t in params.get("Tags", [])}
-        conf = ConfigurationSet(name=name, arn=self.set_arn(name), created=_now(), tags=tags)
+        conf = ConfigurationSet(name=name, arn=self.set_arn(name), created=utc_now(), tags=tags)
         self.sets[name] = conf
         return {
             "ConfigurationSetArn": conf.arn,
             "ConfigurationSetName": conf.name,
-            "Tags": _tag_list(conf.tags),
+            "Tags": tag_list(conf.tags),
             "CreatedTimestamp": conf.created,
         }
 
@@ -249,9 +249,9 @@ class V2Service(EmulatedService[ConfigurationSet]):
             selected = list(self.sets.values())
         for flt in params.get("Filters", []):
             values = flt["Values"]
-            _check_filter_values(flt["Name"], values)
-            selected = [conf for conf in selected if _filter_matches(conf, flt["Name"], values)]
-        start = _decode_token(params["NextToken"]) if "NextToken" in params else 0
+            check_filter_values(flt["Name"], values)
+            selected = [conf for conf in selected if filter_matches(conf, flt["Name"], values)]
+        start = page_offset(params["NextToken"]) if "NextToken" in params else 0
         size = params.get("MaxResults", self.default_max_results)
         page = selected[start : start + size]
         result: Response = {"ConfigurationSets": [conf.to_api() for conf in page]}
@@ -260,17 +260,17 @@ class V2Service(EmulatedService[ConfigurationSet]):
         return result
 
     def _create_event_destination(self, params: Params) -> Response:
-        sink = _sink(params)
+        sink = sink_of(params)
         if sink is None:
-            raise _invalid(
+            raise invalid_parameter(
                 f"Exactly one of {', '.join(SINK_MEMBERS)} must be specified.",
                 "MISSING_PARAMETER",
             )
-        _check_event_types(params["MatchingEventTypes"])
+        check_event_types(params["MatchingEventTypes"])
         conf = self._set(params["ConfigurationSetName"])
         name = params["EventDestinationName"]
         if name in conf.event_destinations:
-            raise _error(
+            raise service_error(
                 "ConflictException",
                 f"Event destination '{name}' already exists in '{conf.name}'.",
                 Reason="RESOURCE_ALREADY_EXISTS",
@@ -278,7 +278,7 @@ class V2Service(EmulatedService[ConfigurationSet]):
                 ResourceId=name,
             )
         if len(conf.event_destinations) >= MAX_EVENT_DESTINATIONS:
-            raise _error(
+            raise service_error(
                 "ServiceQuotaExceededException",
                 f"A configuration set can have at most {MAX_EVENT_DESTINATIONS} destinations.",
                 Reason="EVENT_DESTINATIONS_PER_CONFIGURATION_SET",
@@ -294,17 +294,17 @@ class V2Service(EmulatedService[ConfigurationSet]):
     def _destination(self, conf: ConfigurationSet, name: str) -> EventDestination:
         dest = conf.event_destinations.get(name)
         if dest is None:
-            raise _not_found("event-destination", name)
+            raise not_found("event-destination", name)
         return dest
 
     def _update_event_destination(self, params: Params) -> Response:
-        sink = _sink(params)
+        sink = sink_of(params)
         if "MatchingEventTypes" in params:
-            _check_event_types(params["MatchingEventTypes"])
+            check_event_types(params["MatchingEventTypes"])
         conf = self._set(params["ConfigurationSetName"])
         dest = self._destination(conf, params["EventDestinationName"])
         if sink is not None and sink[0] != dest.sink_type:
-            raise _error(
+            raise service_error(
                 "ConflictException",
                 f"Event destination '{dest.name}' is a {dest.sink_type}; "
                 f"its destination type cannot be changed to {sink[0]}.",
@@ -338,33 +338,33 @@ class V2Service(EmulatedService[ConfigurationSet]):
     def _set_default_message_type(self, params: Params) -> Response:
         conf = self._set(params["ConfigurationSetName"])
         conf.default_message_type = params["MessageType"]
-        return _set_result(conf, MessageType=conf.default_message_type)
+        return set_result(conf, MessageType=conf.default_message_type)
 
     def _delete_default_message_type(self, params: Params) -> Response:
         conf = self._set(params["ConfigurationSetName"])
         previous, conf.default_message_type = conf.default_message_type, None
-        return _set_result(conf, MessageType=previous)
+        return set_result(conf, MessageType=previous)
 
     def _set_default_sender_id(self, params: Params) -> Response:
         conf = self._set(params["ConfigurationSetName"])
         conf.default_sender_id = params["SenderId"]
-        return _set_result(conf, SenderId=conf.default_sender_id)
+        return set_result(conf, SenderId=conf.default_sender_id)
 
     def _delete_default_sender_id(self, params: Params) -> Response:
         conf = self._set(params["ConfigurationSetName"])
         previous, conf.default_sender_id = conf.default_sender_id, None
-        return _set_result(conf, SenderId=previous)
+        return set_result(conf, SenderId=previous)
 
     def _set_default_message_feedback_enabled(self, params: Params) -> Response:
         conf = self._set(params["ConfigurationSetName"])
         conf.message_feedback_enabled = params["MessageFeedbackEnabled"]
-        return _set_result(conf, MessageFeedbackEnabled=conf.message_feedback_enabled)
+        return set_result(conf, MessageFeedbackEnabled=conf.message_feedback_enabled)
 
     def _associate_protect_configuration(self, params: Params) -> Response:
         protect_id = self._protect_id(params["ProtectConfigurationId"])
         conf = self._set(params["ConfigurationSetName"])
         if conf.protect_configuration_id is not None:
-            raise _error(
+            raise service_error(
                 "ConflictException",
                 f"Configuration set '{conf.name}' already has protect configuration "
                 f"'{conf.protect_configuration_id}' associated.",
@@ -379,7 +379,7 @@ class V2Service(EmulatedService[ConfigurationSet]):
         protect_id = self._protect_id(params["ProtectConfigurationId"])
         conf = self._set(params["ConfigurationSetName"])
         if conf.protect_configuration_id != protect_id:
-            raise _error(
+            raise service_error(
                 "ConflictException",
                 f"Protect configuration '{protect_id}' is not associated with '{conf.name}'.",
                 Reason="PROTECT_CONFIGURATION_NOT_ASSOCIATED_WITH_CONFIGURATION_SET",
@@ -401,7 +401,7 @@ class V2Service(EmulatedService[ConfigurationSet]):
         conf = self._set_by_resource_arn(params["ResourceArn"])
         merged = {**conf.tags, **{t["Key"]: t["Value"] for t in params["Tags"]}}
         if len(merged) > MAX_TAGS:
-            raise _error(
+            raise service_error(
                 "ServiceQuotaExceededException",
                 f"A resource can have at most {MAX_TAGS} tags.",
                 Reason="TAGS_PER_RESOURCE",
@@ -417,7 +417,7 @@ class V2Service(EmulatedService[ConfigurationSet]):
 
     def _list_tags_for_resource(self, params: Params) -> Response:
         conf = self._set_by_resource_arn(params["ResourceArn"])
-        return {"ResourceArn": params["ResourceArn"], "Tags": _tag_list(conf.tags)}
+        return {"ResourceArn": params["ResourceArn"], "Tags": tag_list(conf.tags)}
 
     def _idempotent(self, op: str, params: Params, create: Handler) -> Response:
         """A Create* with a ``ClientToken`` seen before answers as it did the first time,
@@ -431,7 +431,7 @@ class V2Service(EmulatedService[ConfigurationSet]):
         try:
             seen = self.client_tokens.replay(op, token, request)
         except TokenConflictError as err:
-            raise _error("ConflictException", str(err)) from None
+            raise service_error("ConflictException", str(err)) from None
         if seen is not None:
             return seen
         response = create(params)
@@ -450,7 +450,7 @@ class V2Service(EmulatedService[ConfigurationSet]):
         if channel == "VOICE" and params.get("MessageBodyTextType") == "SSML":
             body = params.get("MessageBody", "").strip()
             if not (body.startswith("<speak>") and body.endswith("</speak>")):
-                raise _invalid(
+                raise invalid_parameter(
                     "An SSML MessageBody must be enclosed in <speak>...</speak>.",
                     Fields=[{"Name": "MessageBody", "Message": "not an SSML document"}],
                 )

@@ -30,12 +30,14 @@ DEFAULT_STATUS = {
 }
 
 
-def _error(code: str, message: str, **fields: Any) -> ServiceError:
+def service_error(code: str, message: str, **fields: Any) -> ServiceError:
+    """The v2 error ``code`` with its HTTP status (:data:`DEFAULT_STATUS`; default 400)."""
     return ServiceError(code, message, DEFAULT_STATUS.get(code, 400), **fields)
 
 
-def _not_found(resource_type: str, resource_id: str) -> ServiceError:
-    return _error(
+def not_found(resource_type: str, resource_id: str) -> ServiceError:
+    """``ResourceNotFoundException`` naming the missing resource."""
+    return service_error(
         "ResourceNotFoundException",
         f"The {resource_type} '{resource_id}' does not exist.",
         ResourceType=resource_type,
@@ -43,8 +45,11 @@ def _not_found(resource_type: str, resource_id: str) -> ServiceError:
     )
 
 
-def _invalid(message: str, reason: str = "INVALID_PARAMETER", **fields: Any) -> ServiceError:
-    return _error("ValidationException", message, Reason=reason, **fields)
+def invalid_parameter(
+    message: str, reason: str = "INVALID_PARAMETER", **fields: Any
+) -> ServiceError:
+    """A ``ValidationException`` with its ``reason`` (default ``INVALID_PARAMETER``)."""
+    return service_error("ValidationException", message, Reason=reason, **fields)
 
 
 @dataclass
@@ -111,25 +116,28 @@ class ConfigurationSet:
         )
 
 
-def _sink(params: Params) -> tuple[str, dict[str, str]] | None:
+def sink_of(params: Params) -> tuple[str, dict[str, str]] | None:
+    """The one sink of a destination request, ``(member, fields)``; ``None`` if it names none."""
     given = [name for name in SINK_MEMBERS if params.get(name) is not None]
     if len(given) > 1:
-        raise _invalid(
+        raise invalid_parameter(
             f"Only one of {', '.join(SINK_MEMBERS)} may be specified.",
             "PARAMETERS_CANNOT_BE_USED_TOGETHER",
         )
     return (given[0], dict(params[given[0]])) if given else None
 
 
-def _check_event_types(event_types: list[str]) -> None:
+def check_event_types(event_types: list[str]) -> None:
+    """Refuse ``TEXT_SENT``, which event destinations do not take."""
     if "TEXT_SENT" in event_types:
-        raise _invalid(
+        raise invalid_parameter(
             "TEXT_SENT is not a supported MatchingEventTypes value for event destinations.",
             Fields=[{"Name": "MatchingEventTypes", "Message": "TEXT_SENT is not supported"}],
         )
 
 
-def _check_filter_values(name: str, values: list[str]) -> None:
+def check_filter_values(name: str, values: list[str]) -> None:
+    """Refuse values a ``DescribeConfigurationSets`` filter ``name`` cannot have."""
     allowed: dict[str, list[str]] = {
         "matching-event-types": _enum("EventType"),
         "default-message-type": _enum("MessageType"),
@@ -137,17 +145,19 @@ def _check_filter_values(name: str, values: list[str]) -> None:
     }
     bad = [v for v in values if name in allowed and v not in allowed[name]]
     if bad:
-        raise _invalid(f"Invalid values for filter {name}: {bad}", "INVALID_FILTER_VALUES")
+        raise invalid_parameter(f"Invalid values for filter {name}: {bad}", "INVALID_FILTER_VALUES")
 
 
-def _field(problem: str) -> dict[str, str]:
+def field_of(problem: str) -> dict[str, str]:
+    """A ``ValidationException`` field entry for ``problem`` (``"Name: message"`` or not)."""
     name, sep, message = problem.partition(": ")
     if not sep or " " in name:
         return {"Name": "request", "Message": problem}
     return {"Name": name, "Message": message}
 
 
-def _filter_matches(conf: ConfigurationSet, name: str, values: list[str]) -> bool:
+def filter_matches(conf: ConfigurationSet, name: str, values: list[str]) -> bool:
+    """Whether ``conf`` passes the ``DescribeConfigurationSets`` filter ``name``."""
     dests = conf.event_destinations.values()
     if name == "event-destination-name":
         return any(d.name in values for d in dests)
@@ -164,20 +174,23 @@ def _filter_matches(conf: ConfigurationSet, name: str, values: list[str]) -> boo
     raise AssertionError(f"unhandled filter {name}")
 
 
-def _set_result(conf: ConfigurationSet, **fields: Any) -> Response:
+def set_result(conf: ConfigurationSet, **fields: Any) -> Response:
+    """A response naming ``conf`` (ARN and name) with ``fields`` that are not ``None``."""
     result: Response = {"ConfigurationSetArn": conf.arn, "ConfigurationSetName": conf.name}
     result.update({k: v for k, v in fields.items() if v is not None})
     return result
 
 
-def _tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
+def tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
+    """``tags`` as the API lists them."""
     return [{"Key": k, "Value": v} for k, v in tags.items()]
 
 
-def _decode_token(token: str) -> int:
+def page_offset(token: str) -> int:
+    """The list offset a ``NextToken`` stands for; a bad token is a ``ValidationException``."""
     offset = decode_token(token)
     if offset is None:
-        raise _invalid("The NextToken is invalid.", "INVALID_NEXT_TOKEN")
+        raise invalid_parameter("The NextToken is invalid.", "INVALID_NEXT_TOKEN")
     return offset
 
 
@@ -186,11 +199,13 @@ def _enum(shape: str) -> list[str]:
     return enum
 
 
-def _now() -> datetime:
+def utc_now() -> datetime:
+    """Now, in UTC."""
     return datetime.now(UTC)
 
 
-def _partition(region: str) -> str:
+def partition_of(region: str) -> str:
+    """The AWS partition of ``region``."""
     if region.startswith("cn-"):
         return "aws-cn"
     if region.startswith("us-gov-"):

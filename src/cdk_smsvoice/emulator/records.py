@@ -142,14 +142,7 @@ def v2_record(facts: SendFacts, event_type: str, timestamp_ms: int, final: bool)
     """The v2 record of one event of the message ``facts`` describes."""
     status = status_of(event_type)
     voice = facts.channel == "VOICE"
-    record: dict[str, Any] = {
-        "eventType": event_type,
-        "eventVersion": EVENT_VERSION,
-        "eventTimestamp": timestamp_ms,
-        "isFinal": final,
-        "originationPhoneNumber": facts.origination,
-        "destinationPhoneNumber": facts.destination,
-    }
+    record = _common_fields(facts, event_type, timestamp_ms, final)
     country = country_of(facts.destination)
     if country is not None:
         record["isoCountryCode"] = country.iso
@@ -193,15 +186,24 @@ def v1_record(
     describes; ``callStatus`` repeats the event type, as the call's state at that event.
     """
     return {
+        **_common_fields(facts, event_type, timestamp_ms, final),
+        "callInstanceId": call_instance_id,
+        "callStatus": event_type,
+        "messageId": facts.message_id,
+    }
+
+
+def _common_fields(
+    facts: SendFacts, event_type: str, timestamp_ms: int, final: bool
+) -> dict[str, Any]:
+    """The fields every record, v1 or v2, starts with."""
+    return {
         "eventType": event_type,
         "eventVersion": EVENT_VERSION,
         "eventTimestamp": timestamp_ms,
         "isFinal": final,
         "originationPhoneNumber": facts.origination,
         "destinationPhoneNumber": facts.destination,
-        "callInstanceId": call_instance_id,
-        "callStatus": event_type,
-        "messageId": facts.message_id,
     }
 
 

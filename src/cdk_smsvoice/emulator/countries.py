@@ -12,6 +12,7 @@ examples (``mcc`` 310, ``mnc`` 800, "T-mobile USA Inc."); no other number gets a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import phonenumbers
 from phonenumbers import carrier
@@ -48,6 +49,10 @@ MOBILE_COUNTRY_CODES: dict[str, str] = {
 }  # fmt: skip
 """ISO country -> its mobile country code (ITU-T E.212; the first of several where it has more)."""
 
+COUNTRY_CACHE_SIZE = 4096
+"""Numbers whose country is remembered: every record of a message, and every message to the
+same number, would otherwise parse it again."""
+
 DOCUMENTED_US = Country("US", "310", "800", "T-mobile USA Inc.")
 """The network and carrier AWS's documented US example records show."""
 
@@ -59,6 +64,7 @@ def _parsed(number: str) -> phonenumbers.PhoneNumber | None:
         return None
 
 
+@lru_cache(maxsize=COUNTRY_CACHE_SIZE)
 def iso_country_of(number: str) -> str | None:
     """The ISO country of an E.164 ``number`` (a simulator number's as AWS's table gives it),
     or ``None`` if it names none (a sender id, an unassigned or non-geographic calling code).
@@ -77,6 +83,7 @@ def iso_country_of(number: str) -> str | None:
     return region if region and len(region) == 2 and region.isalpha() else None
 
 
+@lru_cache(maxsize=COUNTRY_CACHE_SIZE)
 def country_of(number: str) -> Country | None:
     """What the records say about the country of ``number``; ``None`` if it has none."""
     iso = iso_country_of(number)

@@ -76,6 +76,19 @@ LAKE_EVENTS = [EventType.TEXT_ALL, EventType.VOICE_ALL]
 
 def add_ours(stack: Stack, sinks: Sinks, index: int) -> None:
     """One set with 3 destinations (SNS, Logs, Firehose), feedback on and one tag: the L2."""
+    _add_set(stack, sinks, index)
+
+
+def _add_set(
+    stack: Stack,
+    sinks: Sinks,
+    index: int,
+    logs_role: DestinationRole | None = None,
+    lake_role: DestinationRole | None = None,
+) -> None:
+    """The set of :func:`add_ours`; the Logs and Firehose destinations use ``logs_role`` and
+    ``lake_role`` (default: a role each, made for them).
+    """
     configuration_set = ConfigurationSet(
         stack,
         f"Set{index}",
@@ -86,10 +99,11 @@ def add_ours(stack: Stack, sinks: Sinks, index: int) -> None:
                 destination=EventDestination.sns_topic(sinks.topic), events=TOPIC_EVENTS
             ),
             "Logs": EventDestinationOptions(
-                destination=EventDestination.cloud_watch_logs(sinks.log_group)
+                destination=EventDestination.cloud_watch_logs(sinks.log_group, role=logs_role)
             ),
             "Lake": EventDestinationOptions(
-                destination=EventDestination.firehose(sinks.stream), events=LAKE_EVENTS
+                destination=EventDestination.firehose(sinks.stream, role=lake_role),
+                events=LAKE_EVENTS,
             ),
         },
     )
@@ -229,26 +243,7 @@ def add_ours_shared_roles(stack: Stack, sinks: Sinks, index: int) -> None:
     """As :func:`add_ours`, but the Logs and Firehose destinations of every set use the same
     two ``DestinationRole``s (one per sink), created with the first set.
     """
-    logs_role, lake_role = _shared_roles(stack)
-    configuration_set = ConfigurationSet(
-        stack,
-        f"Set{index}",
-        configuration_set_name=set_name(index),
-        message_feedback_enabled=True,
-        event_destinations={
-            "Topic": EventDestinationOptions(
-                destination=EventDestination.sns_topic(sinks.topic), events=TOPIC_EVENTS
-            ),
-            "Logs": EventDestinationOptions(
-                destination=EventDestination.cloud_watch_logs(sinks.log_group, role=logs_role)
-            ),
-            "Lake": EventDestinationOptions(
-                destination=EventDestination.firehose(sinks.stream, role=lake_role),
-                events=LAKE_EVENTS,
-            ),
-        },
-    )
-    Tags.of(configuration_set).add("team", "messaging")
+    _add_set(stack, sinks, index, *_shared_roles(stack))
 
 
 _SHARED_ROLES: dict[int, tuple[Stack, DestinationRole, DestinationRole]] = {}

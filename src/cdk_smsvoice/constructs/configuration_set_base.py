@@ -17,7 +17,6 @@ from aws_cdk import (
     IResolveContext,
     Names,
     RemovalPolicy,
-    ResolutionTypeHint,
     Resource,
     Stack,
 )
@@ -30,6 +29,7 @@ from .event_destination import EventDestination, EventDestinationConfig, event_t
 from .lookups import by_reference, node_of, path_of, placed_in, ref_of
 from .provider import SmsVoiceProvider
 from .readable import readable, without_tokens
+from .resolvable import PythonResolvable
 from .structs import as_struct
 from .tokens import is_unresolved
 from .unique_names import name_clashes, register_for_name_check
@@ -313,7 +313,7 @@ class ConfigurationSetBase(Resource):
 
 
 @jsii.implements(IResolvable, IValidation)
-class _Rendering:
+class _Rendering(PythonResolvable):
     """A set's ``EventDestinations``, rendered in Python each time the template is resolved
     (so that destinations added after construction need no re-rendering), and its schema
     validation, which runs when the app is synthesized.
@@ -324,14 +324,6 @@ class _Rendering:
 
     def __init__(self, owner: ConfigurationSetBase) -> None:
         self._owner = owner
-
-    @property
-    def creation_stack(self) -> list[str]:
-        return []
-
-    @property
-    def type_hint(self) -> ResolutionTypeHint | None:
-        return None
 
     def resolve(self, context: IResolveContext) -> Any:
         return self._owner._render_destinations()

@@ -7,12 +7,13 @@ import re
 from typing import TYPE_CHECKING, Any
 
 import jsii
-from aws_cdk import IResolvable, IResolveContext, ResolutionTypeHint
+from aws_cdk import IResolvable, IResolveContext
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kinesisfirehose as firehose
 from constructs import Construct, IValidation
 
 from .lookups import account_of, by_reference, node_of, placed_in, ref_of, stack_of
+from .resolvable import PythonResolvable
 
 if TYPE_CHECKING:
     from .configuration_set_base import ConfigurationSetBase
@@ -188,21 +189,13 @@ class DestinationRole(iam.Role):
 
 
 @jsii.implements(IResolvable, IValidation)
-class _SharedTrust:
+class _SharedTrust(PythonResolvable):
     """The ``ArnLike`` condition of a shared role's trust (every v2 set that uses it, rendered
     when the template is resolved), and the check of the trust policy's length at synth.
     """
 
     def __init__(self, role: DestinationRole) -> None:
         self._role = role
-
-    @property
-    def creation_stack(self) -> list[str]:
-        return []
-
-    @property
-    def type_hint(self) -> ResolutionTypeHint | None:
-        return None
 
     def resolve(self, context: IResolveContext) -> Any:
         arns = self._role.trusted_source_arns

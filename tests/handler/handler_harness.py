@@ -12,7 +12,7 @@ import itertools
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from botocore.stub import Stubber
 from smsvoice_handler import dispatch
 from smsvoice_handler.calls import RetryPolicy
 
+from cdk_smsvoice.emulator.destination import EventDestination
 from cdk_smsvoice.emulator.v2 import V2Service
 
 EVENTS = Path(__file__).parent / "events"
@@ -262,18 +263,23 @@ class Harness:
             assert not too_close, f"{op} called again after {too_close}s: {times}"
 
 
+def live_destinations(destinations: Iterable[EventDestination]) -> dict[str, Any]:
+    """A fake set's destinations as plain data, by name."""
+    return {
+        d.name: {
+            "Enabled": d.enabled,
+            "MatchingEventTypes": sorted(d.matching_event_types),
+            d.sink_type: dict(d.sink),
+        }
+        for d in destinations
+    }
+
+
 def live_state(fake: V2Service, name: str) -> dict[str, Any]:
     """The fake's set as plain data, for whole-state comparisons."""
     conf = fake.sets[name]
     return {
-        "destinations": {
-            d.name: {
-                "Enabled": d.enabled,
-                "MatchingEventTypes": sorted(d.matching_event_types),
-                d.sink_type: dict(d.sink),
-            }
-            for d in conf.event_destinations.values()
-        },
+        "destinations": live_destinations(conf.event_destinations.values()),
         "DefaultMessageType": conf.default_message_type,
         "DefaultSenderId": conf.default_sender_id,
         "MessageFeedbackEnabled": conf.message_feedback_enabled,

@@ -23,6 +23,7 @@ from handler_harness import (
     PROTECT_B,
     REGION,
     Harness,
+    live_destinations,
     make_event,
 )
 
@@ -229,14 +230,7 @@ class Account:
         """The set ``name`` in the terms of :func:`declared`."""
         conf = self.fake.sets[name]
         state: dict[str, Any] = {
-            "destinations": {
-                d.name: {
-                    "Enabled": d.enabled,
-                    "MatchingEventTypes": sorted(d.matching_event_types),
-                    d.sink_type: dict(d.sink),
-                }
-                for d in conf.event_destinations.values()
-            }
+            "destinations": live_destinations(conf.event_destinations.values())
         }
         if self.generation == "v2":
             state.update(
